@@ -1,0 +1,268 @@
+"""The command line: parse, call the pipeline, map our errors to one-line messages and exit codes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from posecount import __version__
+from posecount.errors import PosecountError
+
+app = typer.Typer(name="posecount", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Counts leg-exercise repetitions per leg, times holds and coaches form.")
+model_app = typer.Typer(no_args_is_help=True, help="Where the pose model is; fetch, build or verify it.")
+app.add_typer(model_app, name="model")
+
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("posecount")
+
+ModelVariant = Literal["lite", "full", "heavy"]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"posecount {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    logging.getLogger("posecount.models").setLevel(logging.INFO)
+
+
+# -- shared options -------------------------------------------------------------------------------------
+ExerciseOpt = Annotated[str, typer.Option("--exercise", "-e", help="Exercise name (see `posecount exercises`) "
+                                          "or a path to your own .toml spec.")]
+ModelOpt = Annotated[str, typer.Option("--model", help="Pose model: lite, full or heavy, or a path to a .task file.")]
+DetConfOpt = Annotated[float, typer.Option("--min-detection-confidence", min=0.0, max=1.0)]
+TrackConfOpt = Annotated[float, typer.Option("--min-tracking-confidence", min=0.0, max=1.0)]
+
+
+def _pose_options(model: str, det: float, track: float):
+    from posecount.models import ensure_model
+    from posecount.pose import PoseOptions
+
+    if model in ("lite", "full", "heavy"):
+        path = ensure_model(model, progress=sys.stderr.isatty())  # type: ignore[arg-type]
+    else:
+        path = Path(model)
+        if not path.is_file():
+            raise PosecountError(f"model file {path} not found")
+    return PoseOptions(model_path=path, min_pose_detection_confidence=det, min_pose_presence_confidence=det,
+                       min_tracking_confidence=track)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
+                    TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err,
+                    disable=not err.is_terminal and not os.environ.get("POSECOUNT_PROGRESS"))
+
+
+# -- commands -------------------------------------------------------------------------------------------
+@app.command()
+def analyze(
+    video: Annotated[Path, typer.Argument(help="Video file to analyse.")],
+    exercise: ExerciseOpt,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the results.")] = Path("posecount-out"),
+    no_video: Annotated[bool, typer.Option("--no-video", help="Skip annotated.mp4 (faster).")] = False,
+    landmarks: Annotated[Path | None, typer.Option(
+        "--landmarks", help="Replay landmarks recorded by `posecount pose` instead of running the model.")] = None,
+    model: ModelOpt = "full",
+    min_detection_confidence: DetConfOpt = 0.5,
+    min_tracking_confidence: TrackConfOpt = 0.5,
+) -> None:
+    """Count and coach an exercise in a recorded video; write report.json, reps.csv, frames.csv,
+    timeline.png and annotated.mp4 into --out."""
+    from posecount.exercises import get_exercise
+    from posecount.pipeline import run_analysis
+    from posecount.recording import PoseTrack
+
+    spec = get_exercise(exercise)
+    track = PoseTrack.load(landmarks) if landmarks else None
+    options = None if track else _pose_options(model, min_detection_confidence, min_tracking_confidence)
+    with _progress() as progress:
+        task = progress.add_task(f"analyze {video.name}", total=None)
+        report = run_analysis(
+            video, spec, out_dir, options, write_video=not no_video, landmarks=track,
+            on_start=lambda info: progress.update(task, total=info.frames or None),
+            on_frame=lambda n: progress.update(task, completed=n))
+    c = report.counts
+    out.print(f"{spec.title}: left {c['left']}, right {c['right']}, total {c['total']} counted "
+              f"({len(report.reps)} attempts) in {report.to_dict()['source']['duration_s']} s")  # type: ignore[index]
+    for rep in report.reps:
+        mark = "counted" if rep.counted else "not counted"
+        faults = f" ({', '.join(rep.faults)})" if rep.faults else ""
+        out.print(f"  #{rep.index} {rep.side:5s} {rep.start_s:6.1f}-{rep.end_s:6.1f} s  hold {rep.hold_s:4.1f} s  "
+                  f"peak {rep.peak_angle_deg:5.1f}°  {mark}{faults}")
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+    out.print(f"results in {out_dir}/")
+
+
+@app.command()
+def pose(
+    video: Annotated[Path, typer.Argument(help="Video file.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for landmarks.npz and landmarks.csv.")],
+    model: ModelOpt = "full",
+    min_detection_confidence: DetConfOpt = 0.5,
+    min_tracking_confidence: TrackConfOpt = 0.5,
+) -> None:
+    """Landmarks of every frame (33 MediaPipe landmarks, pixels and world metres) to landmarks.npz/.csv."""
+    from posecount.pipeline import run_pose_extraction
+
+    options = _pose_options(model, min_detection_confidence, min_tracking_confidence)
+    with _progress() as progress:
+        task = progress.add_task(f"pose {video.name}", total=None)
+        track = run_pose_extraction(
+            video, out_dir, options, on_start=lambda info: progress.update(task, total=info.frames or None),
+            on_frame=lambda n: progress.update(task, completed=n))
+    out.print(f"{len(track)} frames, pose found in {100 * track.detected_fraction:.1f}% "
+              f"→ {out_dir}/landmarks.npz, {out_dir}/landmarks.csv")
+
+
+@app.command()
+def evaluate(
+    directory: Annotated[Path, typer.Argument(help="Directory of clips with NAME.truth.json beside NAME.mp4.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Keep each clip's results here.")] = None,
+    model: ModelOpt = "full",
+) -> None:
+    """Analyse every clip that has a NAME.truth.json and print a scorecard; exit 1 if anything is off."""
+    from posecount.evaluate import evaluate_directory, render_scorecard
+
+    options = _pose_options(model, 0.5, 0.5)
+    with _progress() as progress:
+        task = progress.add_task("evaluate", total=None)
+        results = evaluate_directory(directory, options, out_dir,
+                                     on_clip=lambda i, n: progress.update(task, completed=i, total=n))
+    render_scorecard(results, out)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def live(
+    exercise: ExerciseOpt,
+    camera: Annotated[int, typer.Option("--camera", help="Camera index.")] = 0,
+    source: Annotated[str | None, typer.Option(
+        "--source", help="Play a video file or stream URL through the live path (paced in real time).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where report.json goes.")] = Path("posecount-out"),
+    width: Annotated[int, typer.Option("--width", help="Requested camera width.")] = 1280,
+    height: Annotated[int, typer.Option("--height", help="Requested camera height.")] = 720,
+    fps: Annotated[float, typer.Option("--fps", help="Requested camera fps.")] = 30.0,
+    mute: Annotated[bool, typer.Option("--mute", help="No spoken cues.")] = False,
+    no_mirror: Annotated[bool, typer.Option("--no-mirror", help="Do not mirror the display.")] = False,
+    headless: Annotated[bool, typer.Option("--headless", help="No window (count and report only).")] = False,
+    model: ModelOpt = "full",
+    min_detection_confidence: DetConfOpt = 0.5,
+    min_tracking_confidence: TrackConfOpt = 0.5,
+) -> None:
+    """Live coaching in a window from a camera (or --source); writes report.json into --out at the end."""
+    from posecount.exercises import get_exercise
+    from posecount.live import LiveOptions, run_live
+
+    spec = get_exercise(exercise)
+    options = _pose_options(model, min_detection_confidence, min_tracking_confidence)
+    report = run_live(LiveOptions(spec=spec, pose=options, out_dir=out_dir, camera=camera, source=source,
+                                  resolution_wh=(width, height), fps=fps, mute=mute, mirror=not no_mirror,
+                                  headless=headless))
+    c = report.counts
+    out.print(f"{spec.title}: left {c['left']}, right {c['right']}, total {c['total']} counted "
+              f"({len(report.reps)} attempts) → {out_dir}/report.json")
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+
+
+@app.command()
+def exercises() -> None:
+    """List the exercise names with a one-line description each."""
+    from posecount.exercises import builtin_exercises
+
+    for name, spec in builtin_exercises().items():
+        out.print(f"{name:24s} {spec.description}")
+
+
+@model_app.command("path")
+def model_path_cmd(variant: Annotated[ModelVariant, typer.Option("--variant")] = "full") -> None:
+    """Where the model is (or would be), and whether it is there and verified."""
+    from posecount.models import model_info
+
+    info = model_info(variant)
+    out.print(str(info["path"]))
+    state = "verified" if info.get("verified") else ("present but NOT verified" if info.get("exists") else "missing")
+    err.print(f"{variant}: {state}")
+
+
+@model_app.command("fetch")
+def model_fetch(
+    variant: Annotated[ModelVariant, typer.Option("--variant")] = "full",
+    source: Annotated[Literal["auto", "official", "wheel"], typer.Option(
+        "--source", help="official download, build from the mediapipe 0.10.21 wheel, or auto (official, then wheel)"
+    )] = "auto",
+    force: Annotated[bool, typer.Option("--force", help="Fetch again even if a verified file is there.")] = False,
+) -> None:
+    """Fetch the pose model into the cache (or models/ in a checkout), verified by SHA-256."""
+    from posecount.models import ensure_model
+
+    path = ensure_model(variant, source=source, force=force, progress=True)
+    out.print(str(path))
+
+
+@model_app.command("build")
+def model_build(force: Annotated[bool, typer.Option("--force")] = False) -> None:
+    """Build the full model bundle from the mediapipe 0.10.21 wheel (works where Google's storage is blocked)."""
+    from posecount.models import ensure_model
+
+    out.print(str(ensure_model("full", source="wheel", force=force, progress=True)))
+
+
+@model_app.command("verify")
+def model_verify(variant: Annotated[ModelVariant, typer.Option("--variant")] = "full") -> None:
+    """Check the model file's SHA-256 against the pinned hashes; exit 1 if it is missing or wrong."""
+    from posecount.models import model_info
+
+    info = model_info(variant)
+    if not info.get("verified"):
+        err.print(f"{info['path']}: {'wrong or corrupt' if info.get('exists') else 'missing'}; "
+                  f"run `posecount model fetch --force`")
+        raise typer.Exit(1)
+    out.print(f"{info['path']}: OK (sha256 {info.get('sha256')})")
+
+
+def main() -> None:
+    """Entry point: one line on stderr and a non-zero exit for our errors, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except PosecountError as exc:
+        err.print(f"posecount: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("posecount: interrupted", highlight=False)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click's usage errors and anything unexpected: one line, unless debugging
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if os.environ.get("POSECOUNT_DEBUG"):
+            raise
+        err.print(f"posecount: internal error: {type(exc).__name__}: {exc} (set POSECOUNT_DEBUG=1 for details)",
+                  markup=False, highlight=False, soft_wrap=True)
+        sys.exit(70)

@@ -1,0 +1,107 @@
+"""Exercise specs: data a physiotherapist can read and edit, validated on load.
+
+A spec names the per-side angle that drives the repetition (``drive``), the thresholds of the rep state
+machine, and the form rules. :mod:`posecount.exercises.engine` interprets any spec; adding an exercise is
+adding a TOML file next to this module, never touching the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Side = Literal["left", "right"]
+SIDES: tuple[Side, Side] = ("left", "right")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DriveSpec(_Frozen):
+    """The angle that drives a rep, per side, and the thresholds of the rep state machine.
+
+    The angle rises away from rest: rest < start_deg <= target_deg.
+    """
+
+    feature: str = Field(description="per-side feature name, e.g. hip_abduction_deg")
+    start_deg: float = Field(description="an attempt starts when the angle rises above this")
+    target_deg: float = Field(description="the target range starts here; a rep must reach it")
+    hysteresis_deg: float = Field(3.0, ge=0, le=30, description="dead band below each threshold against jitter")
+    hold_band_deg: float = Field(4.0, gt=0, le=30, description="the leg is held while within this of its peak")
+    min_hold_s: float = Field(gt=0, le=60, description="a rep counts only if held at least this long")
+    hold_grace_s: float = Field(0.25, ge=0, le=2, description="a dip shorter than this does not end the hold")
+    min_lower_s: float = Field(0.0, ge=0, le=30, description="lowering faster than this is lowered_too_fast")
+    max_gap_s: float = Field(1.0, gt=0, le=10, description="an attempt unseen for longer than this is dropped")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DriveSpec:
+        if not self.start_deg <= self.target_deg:
+            raise ValueError(f"start_deg ({self.start_deg}) must be <= target_deg ({self.target_deg})")
+        return self
+
+
+class FormRule(_Frozen):
+    """A form fault: the feature leaves [min, max] for at least ``min_duration_s`` within ``window``.
+
+    window: "attempt" (anywhere from lift to rest) or "hold" (at the top: median over the hold).
+    side:   "working" reads the feature of the working leg, "body" a whole-body feature.
+    """
+
+    code: str
+    feature: str
+    side: Literal["working", "body"] = "body"
+    window: Literal["attempt", "hold"] = "attempt"
+    min: float | None = None
+    max: float | None = None
+    min_duration_s: float = Field(0.3, ge=0, le=10)
+    message: str
+    priority: int = Field(50, ge=0, le=100, description="higher speaks first")
+    source: str = Field("", description="where the threshold comes from")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> FormRule:
+        if self.min is None and self.max is None:
+            raise ValueError(f"rule {self.code}: give min, max or both")
+        return self
+
+    def violated(self, value: float) -> bool:
+        return (self.min is not None and value < self.min) or (self.max is not None and value > self.max)
+
+
+class Messages(_Frozen):
+    """Plain-words coaching lines; {side} and {hold_s} are filled in."""
+
+    lift: str = "Lift your {side} leg"
+    hold: str = "Hold… {hold_s:.0f} s"
+    lower: str = "Lower slowly"
+    praise: str = "Well done"
+    other_leg: str = "Now the other leg"
+    too_small: str = "Lift a little higher"
+    too_short: str = "Hold it a little longer"
+    too_fast: str = "Lower more slowly"
+
+
+class ExerciseSpec(_Frozen):
+    """One exercise, as data."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str
+    description: str
+    view: Literal["front", "side"] = Field(description="where the camera must be")
+    posture: Literal["standing", "seated"]
+    sides: Literal["both", "near"] = Field(
+        "both", description="both legs tracked, or only the leg nearer the camera (side views)")
+    goal_per_side: int = Field(10, ge=1, le=100)
+    drive: DriveSpec
+    rules: tuple[FormRule, ...] = ()
+    messages: Messages = Messages()
+    sources: tuple[str, ...] = Field((), description="where the thresholds come from")
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> ExerciseSpec:
+        codes = [r.code for r in self.rules]
+        if len(codes) != len(set(codes)):
+            raise ValueError("rule codes must be unique")
+        return self

@@ -1,0 +1,233 @@
+"""Named angles from a pose, the view check, and which leg is working.
+
+Why these features (measured on drawn clips with exact ground truth, see samples/ and tests):
+
+* **Front view (side-leg-raise).** MediaPipe tracks both legs well front-on. The driving angle is
+  ``hip_abduction_deg``: the hip→ankle line from vertical, outward positive. Hip and ankle are the most
+  reliable leg landmarks, and the straight line between them is insensitive to where the knee is placed.
+  The image vertical stands in for gravity (the camera is upright); the pelvis is not used as reference
+  because a patient who hikes the hip would otherwise hide the lift.
+* **Side view (seated-knee-extension).** Seen side-on MediaPipe places the knee of a straight leg
+  mid-thigh (the hip-knee-ankle angle reads 120-150° instead of ~175°) and swaps the two legs' labels
+  every few frames, while hip and ankle stay accurate. So the knee is *reconstructed*: while the leg rests
+  bent (knee landmark reliable) we learn the thigh vector hip→knee; the thigh lies on the seat and does
+  not move during the exercise, so knee = hip + thigh vector, and ``knee_angle_deg`` is the angle at that
+  reconstructed knee between thigh and shank (reconstructed knee→ankle). Labels are not trusted either:
+  both legs are candidates and the more extended one is the working leg, credited to the leg nearer the
+  camera (facing image-right, that is the person's right; facing image-left, their left), which is what
+  the exercise asks for (camera at the side of the working leg).
+* 2D image coordinates, not MediaPipe's world coordinates: the exercises move in a plane facing the
+  camera (frontal plane front-on, sagittal plane side-on), where 2D angles are true angles, while the world
+  landmarks' depth is the least reliable axis.
+
+A side whose landmarks are not visible, or every side while the view is wrong, gets NaN: the engine
+freezes it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from posecount.exercises.engine import FeatureFrame
+from posecount.exercises.spec import SIDES, ExerciseSpec, Side
+from posecount.pose import LM, Pose
+
+NAN = math.nan
+LEG: dict[Side, tuple[int, int, int, int, int]] = {  # hip, knee, ankle, heel, foot index
+    "left": (LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX),
+    "right": (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX),
+}
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    """Thresholds of the set-up check. Ratios are of the torso length (mid-hip to mid-shoulder)."""
+
+    min_visibility: float = 0.5
+    front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
+    side_max_shoulder_ratio: float = 0.45  # side-on ~0.0-0.3
+    standing_min_leg_ratio: float = 0.9  # vertical hip→ankle drop / torso length, standing ~1.3-1.6
+    seated_max_thigh_tilt_deg: float = 45.0  # a seated thigh is near horizontal
+    min_body_fraction: float = 0.2  # shoulder→ankle height / frame height: closer than this is too far
+    debounce_s: float = 0.5  # the view verdict changes only after it held this long
+
+
+@dataclass(frozen=True)
+class Features:
+    """The extractor's output: the engine's input plus what the screen needs."""
+
+    frame: FeatureFrame
+    pose_found: bool
+    view_ok: bool
+    view_issue: str | None  # plain-words instruction when the view is wrong
+    working_side: Side | None  # for exercises that track only the leg near the camera
+
+
+def angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Interior angle ABC in degrees (180 = straight)."""
+    v1, v2 = a - b, c - b
+    n = float(np.linalg.norm(v1) * np.linalg.norm(v2))
+    if n == 0:
+        return NAN
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(v1, v2)) / n))))
+
+
+def angle_between(u: np.ndarray, v: np.ndarray) -> float:
+    n = float(np.linalg.norm(u) * np.linalg.norm(v))
+    if n == 0:
+        return NAN
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / n))))
+
+
+def trunk_lean_deg(pose: Pose) -> float:
+    """Mid-hip→mid-shoulder line from vertical, unsigned (0 = upright)."""
+    xy = pose.image_xy
+    hip = (xy[LM.LEFT_HIP] + xy[LM.RIGHT_HIP]) / 2
+    shoulder = (xy[LM.LEFT_SHOULDER] + xy[LM.RIGHT_SHOULDER]) / 2
+    d = shoulder - hip
+    return math.degrees(math.atan2(abs(float(d[0])), -float(d[1])))
+
+
+def hip_abduction_deg(pose: Pose, side: Side) -> float:
+    """Front view: hip→ankle line from vertical, positive away from the midline (the person faces us,
+    so their left leg moves toward the image right)."""
+    hip, _, ankle, _, _ = LEG[side]
+    d = pose.image_xy[ankle] - pose.image_xy[hip]
+    outward = 1.0 if side == "left" else -1.0
+    return math.degrees(math.atan2(outward * float(d[0]), float(d[1])))
+
+
+def knee_flexion_deg(pose: Pose, side: Side) -> float:
+    hip, knee, ankle, _, _ = LEG[side]
+    xy = pose.image_xy
+    return 180.0 - angle_at(xy[hip], xy[knee], xy[ankle])
+
+
+class FeatureExtractor:
+    """Pose (smoothed) → :class:`Features` for one exercise. Stateful: it learns the seated thigh and the
+    facing direction, and debounces the view check."""
+
+    def __init__(self, spec: ExerciseSpec, frame_wh: tuple[int, int], settings: ViewSettings | None = None) -> None:
+        self.spec = spec
+        self.settings = settings or ViewSettings()
+        self.frame_wh = frame_wh
+        self._thigh: deque[np.ndarray] = deque(maxlen=90)
+        self._facing_votes: deque[int] = deque(maxlen=90)
+        self._view_ok = False
+        self._view_issue: str | None = "Step into view"
+        self._pending: tuple[bool, str | None, int] | None = None
+
+    def __call__(self, pose: Pose | None, timestamp_ms: int) -> Features:
+        if pose is None:
+            ok, issue = self._debounce(False, "Step into view", timestamp_ms)
+            return self._empty(timestamp_ms, pose_found=False, issue=issue)
+        raw_issue = self._check_view(pose)
+        ok, issue = self._debounce(raw_issue is None, raw_issue, timestamp_ms)
+        body = {"trunk_lean_deg": trunk_lean_deg(pose)}
+        if self.spec.view == "front":
+            sides = {s: self._front_side(pose, s) for s in SIDES}
+            working = None
+        else:
+            working, values = self._side_view(pose)
+            sides = {s: (values if s == working else _nan_side()) for s in SIDES}
+        if not ok:
+            sides = {s: _nan_side() for s in SIDES}
+            body = {k: NAN for k in body}
+        return Features(FeatureFrame(timestamp_ms, sides, body), pose_found=True, view_ok=ok, view_issue=issue,
+                        working_side=working)
+
+    # -- front view -----------------------------------------------------------------------------------
+    def _front_side(self, pose: Pose, side: Side) -> dict[str, float]:
+        hip, knee, ankle, _, _ = LEG[side]
+        if min(pose.visibility[[hip, knee, ankle]]) < self.settings.min_visibility:
+            return _nan_side()
+        return {"hip_abduction_deg": hip_abduction_deg(pose, side), "knee_flexion_deg": knee_flexion_deg(pose, side)}
+
+    # -- side view ------------------------------------------------------------------------------------
+    def _side_view(self, pose: Pose) -> tuple[Side, dict[str, float]]:
+        xy = pose.image_xy
+        hips = (xy[LM.LEFT_HIP] + xy[LM.RIGHT_HIP]) / 2
+        knees = (xy[LM.LEFT_KNEE] + xy[LM.RIGHT_KNEE]) / 2
+        self._facing_votes.append(1 if knees[0] >= hips[0] else -1)
+        near: Side = "right" if sum(self._facing_votes) >= 0 else "left"
+
+        best: dict[str, float] = _nan_side()
+        for side in SIDES:
+            hip_i, knee_i, ankle_i, heel_i, toe_i = LEG[side]
+            if min(pose.visibility[[hip_i, ankle_i]]) < self.settings.min_visibility:
+                continue
+            hip, knee, ankle = xy[hip_i], xy[knee_i], xy[ankle_i]
+            raw_angle = angle_at(hip, knee, ankle)
+            if raw_angle < 115.0:  # bent: the knee landmark is reliable, learn the thigh from it
+                self._thigh.append(knee - hip)
+            knee_est = hip + np.median(np.asarray(self._thigh), axis=0) if len(self._thigh) >= 5 else knee
+            knee_angle = angle_at(hip, knee_est, ankle)
+            if not math.isfinite(knee_angle) or (math.isfinite(best["knee_angle_deg"])
+                                                   and knee_angle <= best["knee_angle_deg"]):
+                continue
+            foot = xy[toe_i] - xy[heel_i]
+            shank = ankle - knee_est
+            plantar = 90.0 - angle_between(foot, shank)
+            best = {"knee_angle_deg": knee_angle, "ankle_plantarflexion_deg": plantar}
+        return near, best
+
+    # -- the view check -------------------------------------------------------------------------------
+    def _check_view(self, pose: Pose) -> str | None:
+        s = self.settings
+        xy, vis = pose.image_xy, pose.visibility
+        w, h = self.frame_wh
+        hip = (xy[LM.LEFT_HIP] + xy[LM.RIGHT_HIP]) / 2
+        shoulder = (xy[LM.LEFT_SHOULDER] + xy[LM.RIGHT_SHOULDER]) / 2
+        torso = float(np.linalg.norm(shoulder - hip))
+        if torso < 1:
+            return "Step into view"
+        feet = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
+        feet_in = [(0 <= xy[i][0] < w and 0 <= xy[i][1] < h and vis[i] >= s.min_visibility) for i in feet]
+        if self.spec.view == "front" and not all(feet_in):
+            return "Step back until your feet are visible"
+        if self.spec.view == "side" and not any(feet_in):
+            return "Move back until your whole leg is visible"
+        top = float(min(xy[LM.LEFT_SHOULDER][1], xy[LM.RIGHT_SHOULDER][1]))
+        bottom = float(max(xy[LM.LEFT_ANKLE][1], xy[LM.RIGHT_ANKLE][1]))
+        if (bottom - top) < s.min_body_fraction * h:
+            return "Come a little closer to the camera"
+        shoulder_ratio = float(abs(xy[LM.LEFT_SHOULDER][0] - xy[LM.RIGHT_SHOULDER][0])) / torso
+        if self.spec.view == "front" and shoulder_ratio < s.front_min_shoulder_ratio:
+            return "Face the camera"
+        if self.spec.view == "side" and shoulder_ratio > s.side_max_shoulder_ratio:
+            return "Turn your chair side-on to the camera"
+        ankles = (xy[LM.LEFT_ANKLE] + xy[LM.RIGHT_ANKLE]) / 2
+        if self.spec.posture == "standing" and (ankles[1] - hip[1]) < s.standing_min_leg_ratio * torso:
+            return "Please stand up behind the chair"
+        if self.spec.posture == "seated":
+            thighs = [xy[LM.LEFT_KNEE] - xy[LM.LEFT_HIP], xy[LM.RIGHT_KNEE] - xy[LM.RIGHT_HIP]]
+            tilt = min(math.degrees(math.atan2(abs(float(t[1])), abs(float(t[0])) + 1e-6)) for t in thighs)
+            if tilt > s.seated_max_thigh_tilt_deg:
+                return "Please sit down on the chair"
+        return None
+
+    def _debounce(self, ok: bool, issue: str | None, timestamp_ms: int) -> tuple[bool, str | None]:
+        if ok == self._view_ok:
+            self._pending = None
+            if not ok:
+                self._view_issue = issue
+            return self._view_ok, self._view_issue
+        if self._pending is None or self._pending[0] != ok:
+            self._pending = (ok, issue, timestamp_ms)
+        if timestamp_ms - self._pending[2] >= self.settings.debounce_s * 1000:
+            self._view_ok, self._view_issue, self._pending = ok, issue, None
+        return self._view_ok, self._view_issue
+
+    def _empty(self, timestamp_ms: int, pose_found: bool, issue: str | None) -> Features:
+        sides = {s: _nan_side() for s in SIDES}
+        return Features(FeatureFrame(timestamp_ms, sides, {"trunk_lean_deg": NAN}), pose_found=pose_found,
+                        view_ok=False, view_issue=issue, working_side=None)
+
+
+def _nan_side() -> dict[str, float]:
+    return {"hip_abduction_deg": NAN, "knee_flexion_deg": NAN, "knee_angle_deg": NAN,
+            "ankle_plantarflexion_deg": NAN}

@@ -1,0 +1,267 @@
+"""Where the stages meet: the per-frame :class:`Session` (smoothing → features → counter → coach), and
+the runs built on it: ``run_pose_extraction`` (posecount pose), ``run_analysis`` (posecount analyze).
+``posecount.live`` drives the same Session from a camera, so live and offline count the same frames alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+
+from posecount.atomic import atomic_path, ensure_writable_dir
+from posecount.errors import OutputError
+from posecount.exercises.engine import RepCounter, RepEvent, SideState
+from posecount.exercises.spec import SIDES, ExerciseSpec, Side
+from posecount.features import FeatureExtractor, Features, ViewSettings
+from posecount.feedback import Coach, Message
+from posecount.overlay import OverlayState, draw_overlay
+from posecount.pose import Pose, PoseEstimator, PoseOptions
+from posecount.recording import PoseRecorder, PoseTrack
+from posecount.report import FramesCsv, Report, write_timeline
+from posecount.smoothing import PoseSmoother, SmoothingSettings
+from posecount.sources import Frame, SourceInfo, VideoFileSource
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything one frame produced, for the screen, the files and the tests."""
+
+    index: int
+    timestamp_ms: int
+    pose: Pose | None
+    features: Features
+    events: list[RepEvent]
+    message: Message | None
+
+
+@dataclass
+class _Tally:
+    frames: int = 0
+    pose_frames: int = 0
+    view_bad_frames: int = 0
+    view_issues: Counter[str] = field(default_factory=Counter)
+    side_unseen_frames: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in SIDES})
+    dropped: int = 0
+
+
+class Session:
+    """One exercise session over a stream of (timestamp, pose) pairs. Pure: no camera, no window."""
+
+    def __init__(self, spec: ExerciseSpec, frame_wh: tuple[int, int],
+                 smoothing: SmoothingSettings | None = None, view: ViewSettings | None = None) -> None:
+        self.spec = spec
+        self.frame_wh = frame_wh
+        self.smoother = PoseSmoother(smoothing, frame_height_px=frame_wh[1])
+        self.extractor = FeatureExtractor(spec, frame_wh, view)
+        self.counter = RepCounter(spec)
+        self.coach = Coach(spec)
+        self.tally = _Tally()
+        self.last_ms = 0
+
+    def step(self, index: int, timestamp_ms: int, raw_pose: Pose | None) -> FrameResult:
+        pose = self.smoother(raw_pose, timestamp_ms)
+        features = self.extractor(pose, timestamp_ms)
+        events = self.counter.update(features.frame)
+        message = self.coach.update(timestamp_ms, events, self.counter.states, features.view_ok,
+                                    features.view_issue)
+        self._tally(features, events)
+        self.last_ms = timestamp_ms
+        return FrameResult(index, timestamp_ms, pose, features, events, message)
+
+    def finish(self) -> list[RepEvent]:
+        return self.counter.finish(self.last_ms)
+
+    def reset(self) -> None:
+        self.smoother.reset()
+        self.counter.reset()
+        self.coach.reset()
+
+    @property
+    def states(self) -> dict[Side, SideState]:
+        return self.counter.states
+
+    def overlay_state(self, result: FrameResult, fps: float | None = None,
+                      flags: tuple[str, ...] = ()) -> OverlayState:
+        msg = result.message
+        return OverlayState(
+            title=self.spec.title, drive_label=self.spec.drive.feature.removesuffix("_deg").replace("_", " "),
+            sides=self.counter.states, start_deg=self.spec.drive.start_deg, target_deg=self.spec.drive.target_deg,
+            min_hold_s=self.spec.drive.min_hold_s, goal_per_side=self.spec.goal_per_side,
+            working_side=result.features.working_side, message=msg.text if msg else None,
+            message_tone=msg.tone.value if msg else "step", view_ok=result.features.view_ok, fps=fps, flags=flags)
+
+    def _tally(self, features: Features, events: list[RepEvent]) -> None:
+        t = self.tally
+        t.frames += 1
+        if features.pose_found:
+            t.pose_frames += 1
+            if not features.view_ok:
+                t.view_bad_frames += 1
+                if features.view_issue:
+                    t.view_issues[features.view_issue] += 1
+            else:
+                for side in self._tracked_sides(features):
+                    if not math.isfinite(features.frame.sides[side].get(self.spec.drive.feature, math.nan)):
+                        t.side_unseen_frames[side] += 1
+        t.dropped += sum(1 for e in events if e.kind.value == "attempt_dropped")
+
+    def _tracked_sides(self, features: Features) -> tuple[Side, ...]:
+        if self.spec.sides == "near":
+            return (features.working_side,) if features.working_side else ()
+        return SIDES
+
+    def warnings(self, fps: float) -> list[str]:
+        t = self.tally
+        out: list[str] = []
+        if t.frames and t.pose_frames == 0:
+            out.append("no person was found in the video")
+        elif t.frames and t.pose_frames < 0.5 * t.frames:
+            out.append(f"a person was found in only {100 * t.pose_frames / t.frames:.0f}% of the frames")
+        if t.pose_frames and t.view_bad_frames > 0.2 * t.pose_frames:
+            issue = t.view_issues.most_common(1)[0][0] if t.view_issues else "view not suitable"
+            out.append(f"the view did not suit {self.spec.name} in {100 * t.view_bad_frames / t.pose_frames:.0f}% "
+                       f"of the frames with a person (most often: {issue}); those frames were not counted")
+        for side, n in t.side_unseen_frames.items():
+            if n > 0.1 * max(1, t.pose_frames):
+                out.append(f"the {side} leg was not visible for {n / fps:.1f} s; no reps were counted meanwhile")
+        if t.dropped:
+            out.append(f"{t.dropped} attempt(s) dropped because the leg went out of sight")
+        return out
+
+
+# -- posecount pose -------------------------------------------------------------------------------------
+def estimate_poses(frames: Iterable[Frame], options: PoseOptions) -> Iterator[tuple[Frame, Pose | None]]:
+    """Run the landmarker over frames (closing it however the loop ends)."""
+    with PoseEstimator(options) as estimator:
+        for frame in frames:
+            yield frame, estimator.estimate(frame.image, frame.timestamp_ms)
+
+
+def run_pose_extraction(video: Path, out_dir: Path, options: PoseOptions,
+                        on_start: Callable[[SourceInfo], None] | None = None,
+                        on_frame: ProgressFn | None = None) -> PoseTrack:
+    """Landmarks of every frame → ``out_dir/landmarks.npz`` and ``landmarks.csv``."""
+    ensure_writable_dir(out_dir)
+    with VideoFileSource(video) as source:
+        if on_start:
+            on_start(source.info)
+        recorder = PoseRecorder(source.info)
+        for frame, pose in estimate_poses(source, options):
+            recorder.add(frame.index, frame.timestamp_ms, pose)
+            if on_frame:
+                on_frame(frame.index + 1)
+    track = recorder.track()
+    track.save_npz(Path(out_dir) / "landmarks.npz")
+    track.save_csv(Path(out_dir) / "landmarks.csv")
+    return track
+
+
+# -- posecount analyze ----------------------------------------------------------------------------------
+def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOptions | None,
+                 write_video: bool = True, landmarks: PoseTrack | None = None,
+                 smoothing: SmoothingSettings | None = None,
+                 on_start: Callable[[SourceInfo], None] | None = None,
+                 on_frame: ProgressFn | None = None) -> Report:
+    """Analyse one video into ``out_dir`` (report.json, reps.csv, frames.csv, timeline.png, annotated.mp4).
+
+    With ``landmarks`` (a recording of this video) the model is not run: that is the replay path.
+    Nothing is left half-written: outputs go to temporary names and are renamed at the end.
+    """
+    out_dir = ensure_writable_dir(Path(out_dir))
+    with VideoFileSource(video) as source:
+        info = source.info
+        if on_start:
+            on_start(info)
+        session = Session(spec, (info.width, info.height), smoothing)
+        frames_csv = FramesCsv(out_dir / "frames.csv", spec)
+        video_ctx = atomic_path(out_dir / "annotated.mp4") if write_video else None
+        writer = None
+        try:
+            if video_ctx is not None:
+                tmp_video = video_ctx.__enter__()
+                writer = _video_writer(tmp_video, info)
+            pairs = _replay(source, landmarks) if landmarks is not None else estimate_poses(source, options)
+            frames_read = 0
+            for frame, raw_pose in pairs:
+                result = session.step(frame.index, frame.timestamp_ms, raw_pose)
+                frames_read += 1
+                _add_frame_row(frames_csv, session, result)
+                if writer is not None:
+                    writer.write(draw_overlay(frame.image, result.pose, session.overlay_state(result)))
+                if on_frame:
+                    on_frame(frames_read)
+            session.finish()
+            if writer is not None:
+                writer.release()
+                writer = None
+                video_ctx.__exit__(None, None, None)  # type: ignore[union-attr]
+                video_ctx = None
+        except BaseException as exc:
+            if writer is not None:
+                writer.release()
+            if video_ctx is not None:
+                video_ctx.__exit__(type(exc), exc, exc.__traceback__)
+            frames_csv.abort(exc)
+            raise
+    frames_csv.commit()
+    reps = session.counter.reps
+    report = Report(exercise=spec.name, source=_relative_info(info, video), frames_read=frames_read, reps=reps,
+                    pose_detected_fraction=session.tally.pose_frames / max(1, session.tally.frames),
+                    warnings=session.warnings(info.fps))
+    write_timeline(out_dir / "timeline.png", spec, frames_csv, reps)
+    report.write_reps_csv(out_dir / "reps.csv")
+    report.write_json(out_dir / "report.json")  # last: its presence means the run completed
+    return report
+
+
+def _replay(source: Iterable[Frame], track: PoseTrack) -> Iterator[tuple[Frame, Pose | None]]:
+    by_index = {int(f): i for i, f in enumerate(track.frame)}
+    for frame in source:
+        i = by_index.get(frame.index)
+        yield frame, (track.pose(i) if i is not None else None)
+
+
+def replay_track(track: PoseTrack, spec: ExerciseSpec, smoothing: SmoothingSettings | None = None
+                 ) -> tuple[Session, list[FrameResult]]:
+    """Run the whole engine from recorded landmarks alone (no video, no model): for tests and tuning."""
+    session = Session(spec, (track.source.width, track.source.height), smoothing)
+    results = [session.step(index, ts, pose) for index, ts, pose in track]
+    session.finish()
+    return session, results
+
+
+def _add_frame_row(frames_csv: FramesCsv, session: Session, result: FrameResult) -> None:
+    f = result.features.frame
+    values = []
+    for name in frames_csv.angle_names:
+        feature, _, side = name.rpartition("_")
+        if side in SIDES:
+            values.append(float(f.sides[side].get(feature, math.nan)))  # type: ignore[index]
+        else:
+            values.append(float(f.body.get(name, math.nan)))
+    frames_csv.add(result.index, result.timestamp_ms / 1000.0, result.features.pose_found, result.features.view_ok,
+                   values, [session.states[s].phase.value for s in SIDES])
+
+
+def _video_writer(path: Path, info: SourceInfo) -> cv2.VideoWriter:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), info.fps, (info.width, info.height))
+    if not writer.isOpened():
+        raise OutputError(f"cannot write video {path}")
+    return writer
+
+
+def _relative_info(info: SourceInfo, video: Path) -> SourceInfo:
+    return SourceInfo(path=Path(video).name, fps=info.fps, frames=info.frames, width=info.width, height=info.height)
+
+
+__all__ = ["FrameResult", "Session", "estimate_poses", "replay_track", "run_analysis", "run_pose_extraction"]

@@ -1,0 +1,135 @@
+"""The pose stage: a MediaPipe PoseLandmarker in VIDEO mode. Frame in, :class:`Pose` (or None) out.
+
+MediaPipe does no smoothing across frames in the Tasks API; that is :mod:`posecount.smoothing`'s job.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posecount.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+LANDMARK_NAMES: tuple[str, ...] = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
+    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
+    "left_foot_index", "right_foot_index",
+)
+NUM_LANDMARKS = len(LANDMARK_NAMES)
+
+LM = IntEnum("LM", {name.upper(): i for i, name in enumerate(LANDMARK_NAMES)}, start=0)  # type: ignore[misc]
+"""Landmark indices by name: ``LM.LEFT_HIP`` is 23."""
+
+#: Bones drawn as the skeleton (pairs of landmark indices).
+SKELETON: tuple[tuple[int, int], ...] = (
+    (11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24),
+    (23, 25), (25, 27), (27, 29), (29, 31), (27, 31), (24, 26), (26, 28), (28, 30), (30, 32), (28, 32),
+    (0, 7), (0, 8),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pose:
+    """One person's landmarks in one frame.
+
+    image_xy:   (33, 2) float32, pixels in the frame (x right, y down)
+    world_xyz:  (33, 3) float32, metres, origin between the hips (x right, y down, z toward the camera)
+    visibility: (33,) float32 in [0, 1], how likely the landmark is visible (not occluded)
+    presence:   (33,) float32 in [0, 1], how likely the landmark is inside the frame
+    """
+
+    image_xy: np.ndarray
+    world_xyz: np.ndarray
+    visibility: np.ndarray
+    presence: np.ndarray
+
+    def visible(self, index: int, threshold: float = 0.5) -> bool:
+        return bool(self.visibility[index] >= threshold)
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    """How the landmarker runs. Confidences are MediaPipe's own, each in [0, 1]."""
+
+    model_path: Path
+    min_pose_detection_confidence: float = 0.5
+    min_pose_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    num_threads: int = 0  # 0: let MediaPipe/TFLite decide
+
+
+def quiet_native_logs() -> None:
+    """MediaPipe's C++ core logs start-up chatter to stderr; keep only errors unless asked otherwise."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+class PoseEstimator:
+    """MediaPipe PoseLandmarker in VIDEO mode. Use as a context manager: it must be closed explicitly.
+
+    ``estimate(image_bgr, timestamp_ms)`` returns the most prominent person's :class:`Pose` or None.
+    Timestamps must strictly increase (MediaPipe tracks across frames in VIDEO mode).
+    """
+
+    def __init__(self, options: PoseOptions) -> None:
+        quiet_native_logs()
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._vision = vision
+        path = Path(options.model_path)
+        if not path.is_file():
+            raise ModelError(f"pose model not found at {path}; run `posecount model fetch`")
+        task_options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=options.min_pose_detection_confidence,
+            min_pose_presence_confidence=options.min_pose_presence_confidence,
+            min_tracking_confidence=options.min_tracking_confidence,
+        )
+        try:
+            self._landmarker = vision.PoseLandmarker.create_from_options(task_options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"pose model {path} cannot be loaded ({exc}); run `posecount model fetch --force`"
+                             ) from exc
+        self._last_ts = -1
+
+    def estimate(self, image_bgr: np.ndarray, timestamp_ms: int) -> Pose | None:
+        import mediapipe as mp
+
+        ts = int(timestamp_ms)
+        if ts <= self._last_ts:  # MediaPipe rejects non-increasing timestamps
+            ts = self._last_ts + 1
+        self._last_ts = ts
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        result = self._landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ts)
+        if not result.pose_landmarks:
+            return None
+        h, w = image_bgr.shape[:2]
+        norm = result.pose_landmarks[0]
+        world = result.pose_world_landmarks[0]
+        image_xy = np.array([(lm.x * w, lm.y * h) for lm in norm], dtype=np.float32)
+        world_xyz = np.array([(lm.x, lm.y, lm.z) for lm in world], dtype=np.float32)
+        visibility = np.array([lm.visibility or 0.0 for lm in norm], dtype=np.float32)
+        presence = np.array([lm.presence or 0.0 for lm in norm], dtype=np.float32)
+        return Pose(image_xy=image_xy, world_xyz=world_xyz, visibility=visibility, presence=presence)
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

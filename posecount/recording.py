@@ -1,0 +1,142 @@
+"""Recorded landmarks: what ``posecount pose`` writes, and the replay format for tests.
+
+``landmarks.npz`` (numpy, load with ``np.load``), N frames, 33 MediaPipe landmarks (names in
+``landmark_names``):
+
+=================  =================  ==========================================================
+array              shape, dtype       meaning
+=================  =================  ==========================================================
+frame              (N,) int64         frame index in the video
+timestamp_ms       (N,) int64         the video's own timestamp of the frame
+detected           (N,) bool          a pose was found
+image_xy           (N, 33, 2) float32 pixels, x right, y down (NaN where not detected)
+world_xyz          (N, 33, 3) float32 metres, origin between the hips (NaN where not detected)
+visibility         (N, 33) float32    0..1 (NaN where not detected)
+presence           (N, 33) float32    0..1 (NaN where not detected)
+landmark_names     (33,) str
+source             () str             JSON: path, fps, frames, width, height
+=================  =================  ==========================================================
+
+``landmarks.csv``: one row per frame, ``frame, t_s, detected``, then for every landmark NAME the columns
+``NAME_x_px, NAME_y_px, NAME_wx_m, NAME_wy_m, NAME_wz_m, NAME_visibility`` (empty where not detected).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from posecount.atomic import atomic_open, atomic_path
+from posecount.errors import InputError
+from posecount.pose import LANDMARK_NAMES, NUM_LANDMARKS, Pose
+from posecount.sources import SourceInfo
+
+
+@dataclass
+class PoseTrack:
+    """Landmarks of every frame of one video."""
+
+    source: SourceInfo
+    frame: np.ndarray
+    timestamp_ms: np.ndarray
+    detected: np.ndarray
+    image_xy: np.ndarray
+    world_xyz: np.ndarray
+    visibility: np.ndarray
+    presence: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.frame.shape[0])
+
+    def pose(self, i: int) -> Pose | None:
+        if not self.detected[i]:
+            return None
+        return Pose(self.image_xy[i], self.world_xyz[i], self.visibility[i], self.presence[i])
+
+    def __iter__(self) -> Iterator[tuple[int, int, Pose | None]]:
+        """(frame index, timestamp_ms, pose or None) for every frame."""
+        for i in range(len(self)):
+            yield int(self.frame[i]), int(self.timestamp_ms[i]), self.pose(i)
+
+    @property
+    def detected_fraction(self) -> float:
+        return float(self.detected.mean()) if len(self) else 0.0
+
+    def save_npz(self, path: Path) -> None:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(
+                fh, frame=self.frame, timestamp_ms=self.timestamp_ms, detected=self.detected,
+                image_xy=self.image_xy, world_xyz=self.world_xyz, visibility=self.visibility,
+                presence=self.presence, landmark_names=np.array(LANDMARK_NAMES),
+                source=np.array(json.dumps(_info_dict(self.source))))
+
+    def save_csv(self, path: Path) -> None:
+        header = ["frame", "t_s", "detected"]
+        for name in LANDMARK_NAMES:
+            header += [f"{name}_x_px", f"{name}_y_px", f"{name}_wx_m", f"{name}_wy_m", f"{name}_wz_m",
+                       f"{name}_visibility"]
+        with atomic_open(path, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for i in range(len(self)):
+                row: list[object] = [int(self.frame[i]), f"{self.timestamp_ms[i] / 1000:.3f}", int(self.detected[i])]
+                if self.detected[i]:
+                    for j in range(NUM_LANDMARKS):
+                        x, y = self.image_xy[i, j]
+                        wx, wy, wz = self.world_xyz[i, j]
+                        row += [f"{x:.2f}", f"{y:.2f}", f"{wx:.4f}", f"{wy:.4f}", f"{wz:.4f}",
+                                f"{self.visibility[i, j]:.3f}"]
+                else:
+                    row += [""] * (6 * NUM_LANDMARKS)
+                writer.writerow(row)
+
+    @classmethod
+    def load(cls, path: Path) -> PoseTrack:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                info = json.loads(str(data["source"]))
+                return cls(source=SourceInfo(**info), frame=data["frame"], timestamp_ms=data["timestamp_ms"],
+                           detected=data["detected"], image_xy=data["image_xy"], world_xyz=data["world_xyz"],
+                           visibility=data["visibility"], presence=data["presence"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{path}: not a posecount landmarks file ({exc})") from exc
+
+
+def _info_dict(info: SourceInfo) -> dict[str, object]:
+    return {"path": info.path, "fps": info.fps, "frames": info.frames, "width": info.width, "height": info.height}
+
+
+class PoseRecorder:
+    """Collects per-frame poses into a :class:`PoseTrack`."""
+
+    def __init__(self, source: SourceInfo) -> None:
+        self.source = source
+        self._frames: list[int] = []
+        self._ts: list[int] = []
+        self._poses: list[Pose | None] = []
+
+    def add(self, index: int, timestamp_ms: int, pose: Pose | None) -> None:
+        self._frames.append(index)
+        self._ts.append(timestamp_ms)
+        self._poses.append(pose)
+
+    def track(self) -> PoseTrack:
+        n = len(self._frames)
+        xy = np.full((n, NUM_LANDMARKS, 2), np.nan, np.float32)
+        world = np.full((n, NUM_LANDMARKS, 3), np.nan, np.float32)
+        vis = np.full((n, NUM_LANDMARKS), np.nan, np.float32)
+        pres = np.full((n, NUM_LANDMARKS), np.nan, np.float32)
+        detected = np.zeros(n, bool)
+        for i, pose in enumerate(self._poses):
+            if pose is not None:
+                detected[i] = True
+                xy[i], world[i], vis[i], pres[i] = pose.image_xy, pose.world_xyz, pose.visibility, pose.presence
+        info = SourceInfo(path=self.source.path, fps=self.source.fps, frames=n, width=self.source.width,
+                          height=self.source.height)
+        return PoseTrack(info, np.array(self._frames, np.int64), np.array(self._ts, np.int64), detected, xy, world,
+                         vis, pres)

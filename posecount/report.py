@@ -1,0 +1,144 @@
+"""The report (the outward contract in ../shared/CONTRACT.md) and its writers: json, csv, png.
+
+Every file is written whole or not at all (temporary name, then rename).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from posecount.atomic import atomic_open, atomic_path
+from posecount.exercises.engine import RepRecord
+from posecount.exercises.spec import SIDES, ExerciseSpec
+from posecount.sources import SourceInfo
+
+SCHEMA_VERSION = 1
+REP_FIELDS = ["index", "side", "start_s", "peak_s", "end_s", "hold_s", "peak_angle_deg", "counted", "faults"]
+
+
+@dataclass
+class Report:
+    exercise: str
+    source: SourceInfo
+    frames_read: int
+    reps: list[RepRecord]
+    pose_detected_fraction: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        left = sum(1 for r in self.reps if r.counted and r.side == "left")
+        right = sum(1 for r in self.reps if r.counted and r.side == "right")
+        return {"left": left, "right": right, "total": left + right}
+
+    def to_dict(self) -> dict[str, object]:
+        fps = self.source.fps
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "exercise": self.exercise,
+            "source": {"path": self.source.path, "fps": round(fps, 3), "frames": self.frames_read,
+                       "duration_s": round(self.frames_read / fps, 3) if fps else 0.0,
+                       "width": self.source.width, "height": self.source.height},
+            "counts": self.counts,
+            "reps": [r.to_dict() for r in self.reps],
+            "pose_detected_fraction": round(self.pose_detected_fraction, 4),
+            "warnings": list(self.warnings),
+        }
+
+    def write_json(self, path: Path) -> None:
+        with atomic_open(path, "w", encoding="utf-8") as fh:
+            json.dump(self.to_dict(), fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+
+    def write_reps_csv(self, path: Path) -> None:
+        with atomic_open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=REP_FIELDS)
+            writer.writeheader()
+            for rep in self.reps:
+                row = rep.to_dict()
+                row["faults"] = ";".join(rep.faults)
+                row["counted"] = str(rep.counted).lower()
+                writer.writerow(row)
+
+
+class FramesCsv:
+    """Streams ``frames.csv`` (one row per frame) to a temporary file; ``commit`` renames it into place.
+
+    Keeps a compact copy of the angles for the timeline plot (a few floats per frame).
+    """
+
+    def __init__(self, path: Path, spec: ExerciseSpec) -> None:
+        self.path = Path(path)
+        self.spec = spec
+        self.angle_names = _angle_columns(spec)
+        self._ctx = atomic_open(self.path, "w", newline="", encoding="utf-8")
+        self._fh: IO[str] = self._ctx.__enter__()
+        self._writer = csv.writer(self._fh)
+        self._writer.writerow(["frame", "t_s", "pose_found", "view_ok", *self.angle_names,
+                               *(f"phase_{s}" for s in SIDES)])
+        self.t_s: list[float] = []
+        self.values: list[list[float]] = []
+
+    def add(self, frame: int, t_s: float, pose_found: bool, view_ok: bool, angles: list[float],
+            phases: list[str]) -> None:
+        self._writer.writerow([frame, f"{t_s:.3f}", int(pose_found), int(view_ok),
+                               *("" if not math.isfinite(a) else f"{a:.2f}" for a in angles), *phases])
+        self.t_s.append(t_s)
+        self.values.append(angles)
+
+    def commit(self) -> None:
+        self._ctx.__exit__(None, None, None)
+
+    def abort(self, exc: BaseException) -> None:
+        self._ctx.__exit__(type(exc), exc, exc.__traceback__)
+
+
+def _angle_columns(spec: ExerciseSpec) -> list[str]:
+    """The drive angle per side, then each rule's feature (per side, or once for the body)."""
+    names = [f"{spec.drive.feature}_{s}" for s in SIDES]
+    for rule in spec.rules:
+        cols = [f"{rule.feature}_{s}" for s in SIDES] if rule.side == "working" else [rule.feature]
+        names += [c for c in cols if c not in names]
+    return names
+
+
+def write_timeline(path: Path, spec: ExerciseSpec, frames: FramesCsv, reps: list[RepRecord]) -> None:
+    """Angles over time with the thresholds, each attempt shaded (green counted, red not)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = np.asarray(frames.t_s)
+    values = np.asarray(frames.values, dtype=float).reshape(len(t), -1) if len(t) else np.zeros((0, 2))
+    colours = {"left": "#1f77b4", "right": "#ff7f0e"}
+    fig, ax = plt.subplots(figsize=(11, 4.2), dpi=110)
+    for i, side in enumerate(SIDES):
+        if values.shape[0]:
+            ax.plot(t, values[:, i], color=colours[side], lw=1.4, label=f"{spec.drive.feature} ({side})")
+    d = spec.drive
+    ax.axhline(d.target_deg, color="green", ls="--", lw=1, label=f"target {d.target_deg:g}°")
+    ax.axhline(d.start_deg, color="grey", ls=":", lw=1, label=f"attempt starts {d.start_deg:g}°")
+    for rep in reps:
+        ax.axvspan(rep.start_s, rep.end_s, color="#2ca02c" if rep.counted else "#d62728", alpha=0.15, lw=0)
+        label = f"{rep.side[0].upper()}{'✓' if rep.counted else '✗'}"
+        if rep.faults:
+            label += "\n" + "\n".join(f.replace("_", " ") for f in rep.faults)
+        ax.annotate(label, (rep.peak_s, rep.peak_angle_deg), textcoords="offset points", xytext=(0, 6),
+                    ha="center", fontsize=7)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("angle (°)")
+    ax.set_title(f"{spec.title}: {sum(r.counted for r in reps)} counted of {len(reps)} attempts")
+    ax.legend(loc="upper right", fontsize=7, ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
