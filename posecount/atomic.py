@@ -27,6 +27,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
     try:
         yield tmp
         os.replace(tmp, target)
@@ -43,6 +44,12 @@ def atomic_open(target: Path, mode: str = "w", **kwargs: object) -> Iterator[IO]
     """Open a temporary file for writing that replaces ``target`` only when the block succeeds."""
     with atomic_path(target) as tmp, open(tmp, mode, **kwargs) as fh:  # type: ignore[call-overload]
         yield fh
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def ensure_writable_dir(directory: Path) -> Path:

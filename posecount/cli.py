@@ -20,8 +20,8 @@ app = typer.Typer(name="posecount", add_completion=False, no_args_is_help=True, 
 model_app = typer.Typer(no_args_is_help=True, help="Where the pose model is; fetch, build or verify it.")
 app.add_typer(model_app, name="model")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("posecount")
 
 ModelVariant = Literal["lite", "full", "heavy"]
@@ -242,25 +242,19 @@ def model_verify(variant: Annotated[ModelVariant, typer.Option("--variant")] = "
 
 
 def main() -> None:
-    """Entry point: one line on stderr and a non-zero exit for our errors, never a traceback."""
+    """Entry point: one line on stderr and a non-zero exit for our errors, never a traceback.
+
+    Usage errors are typer's own (a short usage message, exit 2).
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except PosecountError as exc:
         err.print(f"posecount: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("posecount: interrupted", highlight=False)
         sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click's usage errors and anything unexpected: one line, unless debugging
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
+    except Exception as exc:  # anything unexpected: one line, unless debugging
         if os.environ.get("POSECOUNT_DEBUG"):
             raise
         err.print(f"posecount: internal error: {type(exc).__name__}: {exc} (set POSECOUNT_DEBUG=1 for details)",

@@ -5,8 +5,12 @@ MediaPipe does no smoothing across frames in the Tasks API; that is :mod:`poseco
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -75,6 +79,32 @@ def quiet_native_logs() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+@contextlib.contextmanager
+def _native_stderr_to_log() -> Iterator[None]:
+    """MediaPipe's C++ and TFLite print start-up chatter straight to file descriptor 2 (XNNPACK delegate,
+    feedback tensors, alignment notes) that environment variables do not silence. Catch it while the
+    landmarker starts and runs its first frame, and pass it to the log at debug level instead."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (e.g. captured): nothing to do
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), fd)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, fd)
+            os.close(saved)
+            sink.seek(0)
+            for line in sink.read().decode(errors="replace").splitlines():
+                if line.strip():
+                    log.debug("mediapipe: %s", line)
+
+
 class PoseEstimator:
     """MediaPipe PoseLandmarker in VIDEO mode. Use as a context manager: it must be closed explicitly.
 
@@ -99,11 +129,13 @@ class PoseEstimator:
             min_tracking_confidence=options.min_tracking_confidence,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(task_options)
+            with _native_stderr_to_log():
+                self._landmarker = vision.PoseLandmarker.create_from_options(task_options)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"pose model {path} cannot be loaded ({exc}); run `posecount model fetch --force`"
                              ) from exc
         self._last_ts = -1
+        self._frames_seen = 0
 
     def estimate(self, image_bgr: np.ndarray, timestamp_ms: int) -> Pose | None:
         import mediapipe as mp
@@ -113,7 +145,13 @@ class PoseEstimator:
             ts = self._last_ts + 1
         self._last_ts = ts
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        result = self._landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ts)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        if self._frames_seen < 2:  # the graph logs its set-up on the first frames
+            with _native_stderr_to_log():
+                result = self._landmarker.detect_for_video(image, ts)
+        else:
+            result = self._landmarker.detect_for_video(image, ts)
+        self._frames_seen += 1
         if not result.pose_landmarks:
             return None
         h, w = image_bgr.shape[:2]

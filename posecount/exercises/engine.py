@@ -9,7 +9,7 @@ Per side::
 Time comes only from frame timestamps. While an attempt is open its samples are kept (memory is bounded
 by one attempt, not by the video); when the leg is back at rest the attempt gets its verdict from those
 samples: the peak (after a 5-sample median against single-frame spikes), the hold (the longest stretch
-within ``hold_band_deg`` of that peak, dips shorter than ``hold_grace_s`` bridged), the lowering time
+within ``hold_band_deg`` of that peak and slower than ``hold_max_speed_deg_s``, dips shorter than ``hold_grace_s`` bridged), the lowering time
 (80 %→30 % of the way back to the rest level, scaled to the whole way) and the form rules. Live and
 offline feed the same frames through the same code, so they count the same.
 
@@ -257,14 +257,17 @@ class RepCounter:
         angle = _median5(np.asarray(attempt.angle, dtype=np.float64))
         i_peak = int(np.nanargmax(angle))
         peak = float(angle[i_peak])
-        reached = peak >= d.target_deg
+        reached = bool(peak >= d.target_deg)
         # The hold: the longest stretch within the band below the peak (and still in the target range).
+        # Near the peak *and* nearly still: the slow top of the rise and of the lowering is not a hold.
         band = (angle >= peak - d.hold_band_deg) & (angle >= d.target_deg - d.hysteresis_deg)
+        still = band & (np.abs(_speed_deg_s(t_ms, angle)) <= d.hold_max_speed_deg_s)
+        band = still if still.any() else band
         if not band.any():
             band = angle >= peak - d.hold_band_deg
         lo, hi = _longest_run(t_ms, band, d.hold_grace_s * 1000)
         period_ms = float(np.median(np.diff(t_ms))) if len(t_ms) > 1 else 0.0
-        hold_s = (t_ms[hi] - t_ms[lo] + period_ms) / 1000.0 if reached else 0.0
+        hold_s = float(t_ms[hi] - t_ms[lo] + period_ms) / 1000.0 if reached else 0.0
         lower_s = _lowering_s(t_ms[hi:], angle[hi:], attempt.rest_level_deg, peak)
 
         faults: list[str] = []
@@ -288,7 +291,7 @@ class RepCounter:
             elif _sustained(t_ms, values, rule):
                 faults.append(rule.code)
 
-        counted = reached and hold_s >= d.min_hold_s and not incomplete
+        counted = bool(reached and hold_s >= d.min_hold_s and not incomplete)
         rep = RepRecord(
             index=len(self.reps) + 1, side=side, start_s=attempt.start_ms / 1000.0,
             peak_s=float(t_ms[lo if reached else i_peak]) / 1000.0, end_s=t_end / 1000.0,
@@ -316,6 +319,18 @@ def _median5(x: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         out = np.nanmedian(windows, axis=1) if np.isnan(x).any() else np.median(windows, axis=1)
     return out
+
+
+def _speed_deg_s(t_ms: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """Angular speed from central differences over +-2 samples (NaN-safe: unknown speed counts as fast)."""
+    if angle.size < 5:
+        return np.zeros_like(angle)
+    speed = np.full_like(angle, np.inf)
+    dt_s = (t_ms[4:] - t_ms[:-4]) / 1000.0
+    with np.errstate(all="ignore"):
+        speed[2:-2] = (angle[4:] - angle[:-4]) / dt_s
+    speed[:2], speed[-2:] = speed[2], speed[-3]
+    return np.where(np.isfinite(speed), speed, np.inf)
 
 
 def _longest_run(t_ms: np.ndarray, mask: np.ndarray, bridge_ms: float) -> tuple[int, int]:

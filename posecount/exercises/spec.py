@@ -31,6 +31,8 @@ class DriveSpec(_Frozen):
     hysteresis_deg: float = Field(3.0, ge=0, le=30, description="dead band below each threshold against jitter")
     hold_band_deg: float = Field(4.0, gt=0, le=30, description="the leg is held while within this of its peak")
     min_hold_s: float = Field(gt=0, le=60, description="a rep counts only if held at least this long")
+    hold_max_speed_deg_s: float = Field(
+        10.0, gt=0, le=200, description="the leg is held only while it moves slower than this (not the ramps)")
     hold_grace_s: float = Field(0.25, ge=0, le=2, description="a dip shorter than this does not end the hold")
     min_lower_s: float = Field(0.0, ge=0, le=30, description="lowering faster than this is lowered_too_fast")
     max_gap_s: float = Field(1.0, gt=0, le=10, description="an attempt unseen for longer than this is dropped")

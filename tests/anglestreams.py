@@ -1,0 +1,61 @@
+"""Synthetic angle streams for engine tests: rest, rise, hold, lower, like a leg would move."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from posecount.exercises.engine import FeatureFrame
+from posecount.exercises.spec import ExerciseSpec, Side
+
+
+@dataclass(frozen=True)
+class Move:
+    side: Side
+    peak_deg: float
+    rise_s: float = 1.5
+    hold_s: float = 3.0
+    lower_s: float = 2.0
+    rest_s: float = 2.0
+
+
+def profile(moves: list[Move], rest_deg: float, fps: float = 30.0, lead_s: float = 2.0
+            ) -> Iterator[tuple[float, dict[Side, float]]]:
+    """(t_s, angle per side) with cosine easing."""
+    t = 0.0
+    dt = 1.0 / fps
+    segments: list[tuple[float, float, Move | None]] = [(0.0, lead_s, None)]
+    start = lead_s
+    for m in moves:
+        end = start + m.rise_s + m.hold_s + m.lower_s + m.rest_s
+        segments.append((start, end, m))
+        start = end
+    total = start
+    while t < total:
+        angles: dict[Side, float] = {"left": rest_deg, "right": rest_deg}
+        for s0, s1, m in segments:
+            if m is None or not s0 <= t < s1:
+                continue
+            u = t - s0
+            amp = m.peak_deg - rest_deg
+            if u < m.rise_s:
+                a = rest_deg + amp * (1 - math.cos(math.pi * u / m.rise_s)) / 2
+            elif u < m.rise_s + m.hold_s:
+                a = m.peak_deg
+            elif u < m.rise_s + m.hold_s + m.lower_s:
+                v = u - m.rise_s - m.hold_s
+                a = m.peak_deg - amp * (1 - math.cos(math.pi * v / m.lower_s)) / 2
+            else:
+                a = rest_deg
+            angles[m.side] = a
+        yield t, angles
+        t += dt
+
+
+def frames(spec: ExerciseSpec, stream: Iterator[tuple[float, dict[Side, float]]],
+           body: dict[str, float] | None = None, side_extra: dict[str, float] | None = None
+           ) -> Iterator[FeatureFrame]:
+    for t, angles in stream:
+        sides = {s: {spec.drive.feature: a, **(side_extra or {})} for s, a in angles.items()}
+        yield FeatureFrame(int(round(t * 1000)), sides, dict(body or {}))
