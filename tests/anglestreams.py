@@ -58,4 +58,4 @@ def frames(spec: ExerciseSpec, stream: Iterator[tuple[float, dict[Side, float]]]
            ) -> Iterator[FeatureFrame]:
     for t, angles in stream:
         sides = {s: {spec.drive.feature: a, **(side_extra or {})} for s, a in angles.items()}
-        yield FeatureFrame(int(round(t * 1000)), sides, dict(body or {}))
+        yield FeatureFrame(round(t * 1000), sides, dict(body or {}))

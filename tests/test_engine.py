@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from anglestreams import Move, frames, profile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anglestreams import Move, frames, profile
 from posecount.exercises import builtin_exercises, get_exercise
 from posecount.exercises.engine import EventKind, FeatureFrame, Phase, RepCounter
 from posecount.exercises.spec import ExerciseSpec
@@ -161,3 +161,15 @@ def test_nans_gaps_and_garbage_never_crash(values: list[float | None], steps: li
         assert counter.counts["total"] == sum(r.counted for r in counter.reps)
         for rep in counter.reps:
             assert math.isfinite(rep.hold_s) and rep.hold_s >= 0
+
+
+def test_both_legs_spread_is_not_a_leg_raise() -> None:
+    """A wide stance or a dance spreads both legs: the gate on the standing leg keeps it from counting."""
+    counter = RepCounter(SLR)
+    last = 0
+    for t, angles in profile([Move("left", 30, hold_s=4.0)], rest_deg=3):
+        spread = {s: {SLR.drive.feature: angles["left"]} for s in ("left", "right")}  # both legs move alike
+        counter.update(FeatureFrame(round(t * 1000), spread, {}))
+        last = round(t * 1000)
+    counter.finish(last)
+    assert counter.counts["total"] == 0

@@ -9,7 +9,8 @@ Per side::
 Time comes only from frame timestamps. While an attempt is open its samples are kept (memory is bounded
 by one attempt, not by the video); when the leg is back at rest the attempt gets its verdict from those
 samples: the peak (after a 5-sample median against single-frame spikes), the hold (the longest stretch
-within ``hold_band_deg`` of that peak and slower than ``hold_max_speed_deg_s``, dips shorter than ``hold_grace_s`` bridged), the lowering time
+within ``hold_band_deg`` of that peak and slower than ``hold_max_speed_deg_s``,
+dips shorter than ``hold_grace_s`` bridged), the lowering time
 (80 %→30 % of the way back to the rest level, scaled to the whole way) and the form rules. Live and
 offline feed the same frames through the same code, so they count the same.
 
@@ -164,8 +165,10 @@ class RepCounter:
         angle = float(frame.sides.get(side, {}).get(d.feature, math.nan))
         st.angle_deg = angle
         st.visible = math.isfinite(angle)
+        if st.visible and not self._gates_pass(side, frame):
+            angle = math.nan  # not this exercise right now: frozen like an unseen leg
         attempt = self._attempts[side]
-        if not st.visible:
+        if not math.isfinite(angle):
             if attempt is not None and t - attempt.last_seen_ms > d.max_gap_s * 1000:
                 self._attempts[side] = None
                 st.phase, st.hold_s, st.peak_deg = Phase.REST, 0.0, math.nan
@@ -216,6 +219,17 @@ class RepCounter:
                 events.append(RepEvent(EventKind.HOLD_COMPLETE, side, t))
         events.extend(self._live_rules(side, attempt, frame, t))
         return events
+
+    def _gates_pass(self, side: Side, frame: FeatureFrame) -> bool:
+        other: Side = "right" if side == "left" else "left"
+        for gate in self.spec.gates:
+            if gate.side == "body":
+                value = frame.body.get(gate.feature, math.nan)
+            else:
+                value = frame.sides.get(side if gate.side == "working" else other, {}).get(gate.feature, math.nan)
+            if not gate.passes(float(value)):
+                return False
+        return True
 
     def _open(self, side: Side, frame: FeatureFrame, angle: float) -> list[RepEvent]:
         rest = self._rest[side]

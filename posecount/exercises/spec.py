@@ -72,6 +72,27 @@ class FormRule(_Frozen):
         return (self.min is not None and value < self.min) or (self.max is not None and value > self.max)
 
 
+class Gate(_Frozen):
+    """A condition that must hold for a side's movement to be this exercise at all (checked every frame).
+
+    While a gate fails the side is frozen, as if unseen: an attempt that fails a gate for longer than
+    ``drive.max_gap_s`` is dropped, never counted. ``side`` "other" reads the opposite leg's feature.
+    Example: in a side leg raise the standing leg stays under the body; legs spread in a wide stance or a
+    dance are not a leg raise.
+    """
+
+    feature: str
+    side: Literal["working", "other", "body"] = "other"
+    min: float | None = None
+    max: float | None = None
+    why: str = ""
+
+    def passes(self, value: float) -> bool:
+        if value != value:  # NaN: unknown, do not block on it
+            return True
+        return not ((self.min is not None and value < self.min) or (self.max is not None and value > self.max))
+
+
 class Messages(_Frozen):
     """Plain-words coaching lines; {side} and {hold_s} are filled in."""
 
@@ -98,6 +119,7 @@ class ExerciseSpec(_Frozen):
     goal_per_side: int = Field(10, ge=1, le=100)
     drive: DriveSpec
     rules: tuple[FormRule, ...] = ()
+    gates: tuple[Gate, ...] = ()
     messages: Messages = Messages()
     sources: tuple[str, ...] = Field((), description="where the thresholds come from")
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Debian packages, a virtual environment with posecount and its test
+# tools, the pose model) and run the tests. The README's test command; .ci/run runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: a virtual X server for the real-window test, ImageMagick to screenshot it,
+# espeak-ng for the spoken cues.
+need=()
+command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
+command -v import >/dev/null 2>&1 && import -version 2>/dev/null | grep -q ImageMagick || need+=(imagemagick)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+if ((${#need[@]})); then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  echo "installing Debian packages: ${need[*]}"
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[dev,speech]"
+.venv/bin/posecount model fetch >/dev/null   # the pose model: verified, or built from the mediapipe wheel
+.venv/bin/ruff check posecount tests benchmarks
+exec .venv/bin/python -m pytest "$@"
