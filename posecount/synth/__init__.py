@@ -1,0 +1,49 @@
+"""Synthetic exercise clips with exact ground truth.
+
+A :class:`MotionScript` describes a clip (exercise, view, look, reps); the renderer draws an articulated
+2D mannequin with OpenCV, and the truth (``NAME.truth.json``) comes straight from the script.
+
+Pure functions for comparing a pose estimator without decoding video:
+
+* :func:`joints_at` ``(script, t_s) -> {name: (x_px, y_px)}`` (MediaPipe landmark names, the person's own
+  left/right);
+* :func:`angles_at` ``(script, t_s) -> {name: degrees}``;
+* :func:`check_script` lists every disagreement between the script's intent and the engine's rules.
+
+Regenerate the committed samples: ``python -m posecount.synth samples``.
+"""
+
+from posecount.synth.body import PROPORTIONS, Proportions, joints_at, skeleton_at
+from posecount.synth.draw import FrameRenderer, render_frame
+from posecount.synth.motion import RepTiming, angles_at, rep_timings
+from posecount.synth.rules import RULES, TruthRules, Verdict, check_script, expected_verdict
+from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError
+from posecount.synth.truth import TRUTH_SCHEMA_VERSION, build_truth, truth_json
+from posecount.synth.video import WrittenClip, write_clip
+
+__all__ = [
+    "PROPORTIONS",
+    "RULES",
+    "TRUTH_SCHEMA_VERSION",
+    "FrameRenderer",
+    "Look",
+    "MotionScript",
+    "Proportions",
+    "Rep",
+    "RepTiming",
+    "Scene",
+    "ScriptError",
+    "TruthRules",
+    "Verdict",
+    "WrittenClip",
+    "angles_at",
+    "build_truth",
+    "check_script",
+    "expected_verdict",
+    "joints_at",
+    "render_frame",
+    "rep_timings",
+    "skeleton_at",
+    "truth_json",
+    "write_clip",
+]

@@ -1,0 +1,254 @@
+"""The committed sample set (``samples/``): named motion scripts, and writing them with their truth.
+
+``python -m posecount.synth samples`` regenerates every clip, its ``.truth.json`` and ``README.md``
+byte for byte. Each sample is checked with :func:`posecount.synth.rules.check_script` before writing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from posecount.atomic import atomic_open
+from posecount.synth.rules import check_script
+from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError
+from posecount.synth.truth import build_truth, truth_json
+from posecount.synth.video import WrittenClip, write_clip
+
+#: The sample set is written with MPEG-4 Part 2 only, so any machine regenerates the same bytes.
+SAMPLE_FOURCCS: tuple[str, ...] = ("mp4v",)
+SIZE_BUDGET_BYTES = 10 * 1024 * 1024
+
+# -- looks and scenes ------------------------------------------------------------------------------------
+LOOK_A = Look(skin="#c89878", hair="#3a2a1e", shirt="#2f6db5", trousers="#30343c", shoes="#f0f0f0")
+LOOK_B = Look(skin="#8d5a3b", hair="#1b1410", shirt="#b8402f", trousers="#2b3a55", shoes="#e6e2da")
+LOOK_C = Look(skin="#e8c4a8", hair="#a0703c", shirt="#3d8a4f", trousers="#4a4a4a", shoes="#ffffff")
+LOOK_D = Look(skin="#a8754f", hair="#2a2a2a", shirt="#d9a441", trousers="#26303d", shoes="#f4f4f4")
+
+ROOM = Scene(background="room", wall="#d8d2c4", floor="#8a7458")
+ROOM_BLUE = Scene(background="room", wall="#c9d4dc", floor="#9a8a70", chair_color="#4a3a2a",
+                  decor_shift_frac=0.03)
+GRADIENT = Scene(background="gradient", wall="#cfd8d0", chair=False, noise_sigma=2.0)
+PLAIN = Scene(background="plain", wall="#bfc4c8", noise_sigma=1.0)
+
+
+def _front(look: Look, **kw: float) -> Look:
+    """A standing person framed for 640x480 (head to toe, with room for a leg lifted to 45°)."""
+    return replace(look, height_px=kw.get("height_px", 380.0), center_x_frac=kw.get("center_x_frac", 0.5),
+                   floor_y_frac=kw.get("floor_y_frac", 0.9))
+
+
+def _seated(look: Look, facing: int, **kw: float) -> Look:
+    """A seated person in profile for 640x480, the hip set back so the straight leg stays in frame."""
+    return replace(look, height_px=kw.get("height_px", 520.0),
+                   center_x_frac=kw.get("center_x_frac", 0.33 if facing > 0 else 0.67),
+                   floor_y_frac=kw.get("floor_y_frac", 0.96))
+
+
+def _slr(side: str, peak: float, *, rise: float = 1.3, hold: float = 3.0, lower: float = 2.2, rest: float = 1.8,
+         knee: float = 0.0, lean: float | None = None, counted: bool = True,
+         faults: Sequence[str] = ()) -> Rep:
+    return Rep(side=side, peak_deg=peak, rise_s=rise, hold_s=hold, lower_s=lower, rest_s=rest,  # type: ignore[arg-type]
+               knee_bend_deg=knee, trunk_lean_deg=lean, expect_counted=counted, expect_faults=list(faults))
+
+
+def _ske(side: str, peak: float, *, rise: float = 1.2, hold: float = 2.2, lower: float = 1.6, rest: float = 1.8,
+         ankle: float = 3.0, lean: float | None = None, counted: bool = True,
+         faults: Sequence[str] = ()) -> Rep:
+    return Rep(side=side, peak_deg=peak, rise_s=rise, hold_s=hold, lower_s=lower, rest_s=rest,  # type: ignore[arg-type]
+               ankle_plantarflex_deg=ankle, trunk_lean_deg=lean, expect_counted=counted,
+               expect_faults=list(faults))
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    description: str
+    script: MotionScript
+
+
+def _samples() -> list[Sample]:
+    slr = "side-leg-raise"
+    ske = "seated-knee-extension"
+    out = [
+        Sample("slr_clean_alternating", "Side leg raise behind a chair, 4 clean reps alternating L, R, L, R.",
+               MotionScript(exercise=slr, view="front", seed=101, look=_front(LOOK_A), scene=ROOM, reps=[
+                   _slr("left", 35), _slr("right", 38, hold=3.2), _slr("left", 41, lower=2.5),
+                   _slr("right", 33, hold=2.9)])),
+        Sample("slr_hold_too_short", "Two lifts held only 0.6-0.7 s (not counted), then one clean rep.",
+               MotionScript(exercise=slr, view="front", seed=102, look=_front(LOOK_B), scene=ROOM_BLUE, reps=[
+                   _slr("left", 36, hold=0.6, rise=1.2, counted=False, faults=["hold_too_short"]),
+                   _slr("right", 34, hold=0.7, rise=1.2, counted=False, faults=["hold_too_short"]),
+                   _slr("left", 37)])),
+        Sample("slr_range_too_small", "Two lifts to only 13.5-14.5° (attempts, not counted), then one clean rep.",
+               MotionScript(exercise=slr, view="front", seed=103, look=_front(LOOK_C), scene=ROOM, reps=[
+                   _slr("left", 14.5, counted=False, faults=["range_too_small"]),
+                   _slr("right", 13.5, counted=False, faults=["range_too_small"]),
+                   _slr("left", 36)])),
+        Sample("slr_trunk_lean", "Two reps leaning the trunk 18-20° toward the standing leg (counted, "
+                                 "trunk_lean), then one upright rep.",
+               MotionScript(exercise=slr, view="front", seed=104, look=_front(LOOK_D), scene=ROOM_BLUE, reps=[
+                   _slr("left", 36, lean=18.0, faults=["trunk_lean"]),
+                   _slr("right", 35, lean=20.0, faults=["trunk_lean"]),
+                   _slr("left", 38, lean=1.0)])),
+        Sample("slr_fast_lower_knee_bent", "Lowered in 0.4 s (lowered_too_fast), a bent knee (40°, knee_bent), "
+                                           "then both at once; all counted.",
+               MotionScript(exercise=slr, view="front", seed=105, look=_front(LOOK_A), scene=ROOM, reps=[
+                   _slr("left", 37, lower=0.4, faults=["lowered_too_fast"]),
+                   _slr("right", 36, knee=40.0, faults=["knee_bent"]),
+                   _slr("left", 35, knee=38.0, lower=0.4, faults=["lowered_too_fast", "knee_bent"])])),
+        Sample("slr_hd_24fps", "1280x720 at 24 fps, no chair (arms at the sides), gradient background; "
+                               "2 clean reps R, L.",
+               MotionScript(exercise=slr, view="front", width=1280, height=720, fps=24.0, seed=106,
+                            look=_front(LOOK_C, height_px=600.0, center_x_frac=0.46, floor_y_frac=0.92),
+                            scene=GRADIENT, reps=[_slr("right", 39), _slr("left", 34)])),
+        Sample("slr_portrait_60fps", "480x640 portrait at 60 fps, plain background; 2 clean reps L, R.",
+               MotionScript(exercise=slr, view="front", width=480, height=640, fps=60.0, seed=107,
+                            look=_front(LOOK_B, height_px=500.0, floor_y_frac=0.88), scene=PLAIN,
+                            reps=[_slr("left", 36, hold=2.9), _slr("right", 40, hold=2.9)])),
+        Sample("slr_standing_still", "A person standing behind the chair, not exercising (no reps).",
+               MotionScript(exercise=slr, view="front", seed=108, look=_front(LOOK_D), scene=ROOM,
+                            duration_s=15.0)),
+        Sample("empty_room", "Nobody in the room: the background and the chair only (side-leg-raise setup).",
+               MotionScript(exercise=slr, view="front", seed=109, person_present=False, look=_front(LOOK_A),
+                            scene=ROOM, duration_s=12.0)),
+        Sample("ske_clean_facing_right", "Seated knee extension, facing image right (working leg: right, the "
+                                         "near leg); 3 clean reps.",
+               MotionScript(exercise=ske, view="side-facing-right", seed=201, look=_seated(LOOK_A, 1),
+                            scene=ROOM, reps=[_ske("right", 176), _ske("right", 174, hold=2.5),
+                                              _ske("right", 178, lower=1.9)])),
+        Sample("ske_clean_facing_left", "Seated knee extension, facing image left (working leg: left, the near "
+                                        "leg); 3 clean reps.",
+               MotionScript(exercise=ske, view="side-facing-left", seed=202, look=_seated(LOOK_B, -1),
+                            scene=ROOM_BLUE, reps=[_ske("left", 175), _ske("left", 177, hold=2.0),
+                                                   _ske("left", 174, hold=2.6)])),
+        Sample("ske_hold_too_short", "Two extensions held 0.3-0.35 s (not counted), then one clean rep.",
+               MotionScript(exercise=ske, view="side-facing-right", seed=203, look=_seated(LOOK_C, 1),
+                            scene=ROOM, reps=[
+                                _ske("right", 175, hold=0.35, rise=0.9, lower=1.2, counted=False,
+                                     faults=["hold_too_short"]),
+                                _ske("right", 176, hold=0.3, rise=0.9, lower=1.2, counted=False,
+                                     faults=["hold_too_short"]),
+                                _ske("right", 176)])),
+        Sample("ske_range_too_small", "An extension to 130° (not counted), one to 156° (counted, knee_bent), "
+                                      "then a clean one.",
+               MotionScript(exercise=ske, view="side-facing-left", seed=204, look=_seated(LOOK_D, -1),
+                            scene=ROOM, reps=[
+                                _ske("left", 130, counted=False, faults=["range_too_small"]),
+                                _ske("left", 156, faults=["knee_bent"]),
+                                _ske("left", 176)])),
+        Sample("ske_trunk_lean", "Two reps slouching back to 32-33° from vertical (counted, trunk_lean), "
+                                 "then one upright rep.",
+               MotionScript(exercise=ske, view="side-facing-right", seed=205, look=_seated(LOOK_B, 1),
+                            scene=ROOM_BLUE, reps=[
+                                _ske("right", 175, lean=32.0, faults=["trunk_lean"]),
+                                _ske("right", 176, lean=33.0, faults=["trunk_lean"]),
+                                _ske("right", 175)])),
+        Sample("ske_toes_not_up", "Two reps with the toes pointed (ankle plantarflexed 42-46°, counted, "
+                                  "toes_not_up), then one with the toes up.",
+               MotionScript(exercise=ske, view="side-facing-left", seed=206, look=_seated(LOOK_C, -1),
+                            scene=ROOM, reps=[
+                                _ske("left", 176, ankle=45.0, faults=["toes_not_up"]),
+                                _ske("left", 175, ankle=42.0, faults=["toes_not_up"]),
+                                _ske("left", 177, ankle=2.0)])),
+        Sample("ske_sitting_still", "A person sitting on the chair, not exercising (no reps).",
+               MotionScript(exercise=ske, view="side-facing-right", seed=207, look=_seated(LOOK_D, 1),
+                            scene=ROOM, duration_s=15.0)),
+    ]
+    return out
+
+
+SAMPLES: tuple[Sample, ...] = tuple(_samples())
+
+
+def sample_by_name(name: str) -> Sample:
+    for s in SAMPLES:
+        if s.name == name:
+            return s
+    raise KeyError(f"no sample {name!r}; known: {', '.join(s.name for s in SAMPLES)}")
+
+
+def sample_truth_text(sample: Sample) -> str:
+    """The exact text of ``NAME.truth.json``."""
+    return truth_json(build_truth(sample.script, f"{sample.name}.mp4"))
+
+
+def write_sample(sample: Sample, out_dir: Path,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[WrittenClip, Path]:
+    """Check, render and write one sample's clip and truth."""
+    problems = check_script(sample.script)
+    if problems:
+        raise ScriptError(f"sample {sample.name}: " + "; ".join(problems))
+    out_dir = Path(out_dir)
+    clip = write_clip(sample.script, out_dir / f"{sample.name}.mp4", fourccs=SAMPLE_FOURCCS, progress=progress)
+    if clip.frames != sample.script.frame_count:
+        raise ScriptError(f"sample {sample.name}: wrote {clip.frames} frames, expected {sample.script.frame_count}")
+    truth_path = out_dir / f"{sample.name}.truth.json"
+    with atomic_open(truth_path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(sample_truth_text(sample))
+    return clip, truth_path
+
+
+def _reps_summary(script: MotionScript) -> str:
+    if not script.person_present:
+        return "nobody"
+    if not script.reps:
+        return "no reps"
+    left = sum(r.expect_counted for r in script.reps if r.side == "left")
+    right = sum(r.expect_counted for r in script.reps if r.side == "right")
+    return f"{len(script.reps)} ({left}L+{right}R counted)"
+
+
+def readme_text(out_dir: Path) -> str:
+    """``samples/README.md``: the table of clips (sizes read from ``out_dir``) and how to regenerate."""
+    lines = [
+        "# Synthetic sample clips",
+        "",
+        "Rendered by `posecount.synth` (an articulated 2D mannequin, OpenCV) from motion scripts with exact "
+        "ground truth. Every `NAME.mp4` has a `NAME.truth.json` beside it: the source's fps/frames/size, the "
+        "counts per side, every rep's `start_s`/`peak_s`/`end_s`/`hold_s`/`peak_angle_deg`/`counted`/`faults`, "
+        "and the full motion script. Frame *i* shows the instant *i* / fps; times are seconds from the first "
+        "frame.",
+        "",
+        "Regenerate everything byte for byte (clips, truths and this file):",
+        "",
+        "```",
+        "python -m posecount.synth samples            # all",
+        "python -m posecount.synth samples --only ske_trunk_lean",
+        "python -m posecount.synth samples --verify   # regenerate in a temp dir and compare hashes",
+        "```",
+        "",
+        "Codec: MPEG-4 Part 2 ('mp4v') in .mp4; the pinned OpenCV wheel has no software H.264 encoder.",
+        "",
+        "Angles: side-leg-raise = hip→ankle line from vertical in the image (abduction); seated = interior "
+        "hip–knee–ankle angle (180 = straight). The working leg of a seated clip is always the leg nearer "
+        "the camera (facing image right: the person's right). `counted`/`faults` are the script's intent, "
+        "checked against the engine's default thresholds with margins (`posecount/synth/rules.py`).",
+        "",
+        "| clip | exercise | view | size @ fps | duration | reps | what it shows | file |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    total = 0
+    for s in SAMPLES:
+        sc = s.script
+        mp4 = Path(out_dir) / f"{s.name}.mp4"
+        size = mp4.stat().st_size if mp4.exists() else 0
+        total += size + len(sample_truth_text(s).encode())
+        lines.append(f"| `{s.name}` | {sc.exercise} | {sc.view} | {sc.width}x{sc.height} @ {sc.fps:g} | "
+                     f"{sc.frame_count / sc.fps:.1f} s | {_reps_summary(sc)} | {s.description} | "
+                     f"{size / 1024:.0f} KiB |")
+    lines += ["", f"Total: {total / 1024 / 1024:.2f} MiB.", ""]
+    return "\n".join(lines)
+
+
+def write_readme(out_dir: Path) -> Path:
+    path = Path(out_dir) / "README.md"
+    with atomic_open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(readme_text(out_dir))
+    return path
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,213 @@
+"""The motion script: everything a synthetic clip shows, as plain dataclasses that round-trip through JSON.
+
+A :class:`MotionScript` fixes the clip (exercise, camera view, resolution, frame rate, seed), the scene
+(:class:`Scene`: background, chair, sensor noise), the person (:class:`Look`: colours, size, position) and
+the repetitions (:class:`Rep`), each with its timing, its peak angle, its form faults and the script
+author's intent (``expect_counted``, ``expect_faults``). Frame ``i`` shows the instant ``i / fps`` seconds.
+
+Angles follow the analysis engine's definitions:
+
+* side-leg-raise (``view="front"``): hip abduction = the angle of the hip→ankle line from vertical in the
+  image, outward positive. At rest each leg stands at ``stance_deg``.
+* seated-knee-extension (``view="side-facing-left"`` / ``"side-facing-right"``): the interior
+  hip–knee–ankle angle, 180 = straight, ``rest_knee_deg`` (~90) at rest.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+Exercise = Literal["side-leg-raise", "seated-knee-extension"]
+View = Literal["front", "side-facing-left", "side-facing-right"]
+SideName = Literal["left", "right"]
+Background = Literal["plain", "gradient", "room"]
+
+EXERCISES: tuple[str, ...] = ("side-leg-raise", "seated-knee-extension")
+VIEWS: dict[str, tuple[str, ...]] = {
+    "side-leg-raise": ("front",),
+    "seated-knee-extension": ("side-facing-left", "side-facing-right"),
+}
+SCRIPT_VERSION = 1
+
+
+class ScriptError(ValueError):
+    """A motion script is malformed or contradicts the truth rules."""
+
+
+@dataclass
+class Look:
+    """How the person looks and where they are. Colours are ``"#rrggbb"``.
+
+    ``height_px`` is the standing height (floor to top of head) in pixels, also for a seated person (who
+    then appears about 0.75 of it tall). ``center_x_frac`` places the body's centre (mid-hip for the front
+    view, the hip joint for the side view) as a fraction of the frame width; ``floor_y_frac`` places the
+    floor under the feet as a fraction of the frame height.
+    """
+
+    skin: str = "#c89878"
+    hair: str = "#3a2a1e"
+    shirt: str = "#2f6db5"
+    trousers: str = "#30343c"
+    shoes: str = "#f0f0f0"
+    height_px: float = 400.0
+    center_x_frac: float = 0.5
+    floor_y_frac: float = 0.96
+
+
+@dataclass
+class Scene:
+    """The room and the camera. ``noise_sigma`` is the sensor noise's standard deviation in 8-bit levels."""
+
+    background: Background = "room"
+    wall: str = "#d8d2c4"
+    floor: str = "#8a7458"
+    chair: bool = True
+    chair_color: str = "#6b4a2e"
+    noise_sigma: float = 1.5
+    #: Horizontal shift of the room's features (window, picture) as a fraction of the width.
+    decor_shift_frac: float = 0.0
+
+
+@dataclass
+class Rep:
+    """One repetition of the working leg, in time order: rise, hold, lower, then rest.
+
+    peak_deg:              the driving angle at the top (abduction, or the knee angle when seated)
+    knee_bend_deg:         side-leg-raise: flexion of the working knee at the top (0 = straight)
+    trunk_lean_deg:        the trunk's angle from vertical at the top; side-leg-raise: sideways toward the
+                           standing leg (rest 0); seated: positive = leaning back. None: stay at rest posture
+    ankle_plantarflex_deg: seated: toes pointing away at the top (0 = foot at 90° to the shank)
+    expect_counted/expect_faults: what the script's author intends the analysis to report
+    """
+
+    side: SideName
+    peak_deg: float
+    rise_s: float = 1.5
+    hold_s: float = 3.0
+    lower_s: float = 2.0
+    rest_s: float = 2.0
+    knee_bend_deg: float = 0.0
+    trunk_lean_deg: float | None = None
+    ankle_plantarflex_deg: float = 0.0
+    expect_counted: bool = True
+    expect_faults: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MotionScript:
+    """A whole clip. ``duration_s`` None: derived from the reps (initial rest + every rep + ``tail_s``)."""
+
+    exercise: Exercise
+    view: View
+    width: int = 640
+    height: int = 480
+    fps: float = 30.0
+    duration_s: float | None = None
+    seed: int = 0
+    person_present: bool = True
+    look: Look = field(default_factory=Look)
+    scene: Scene = field(default_factory=Scene)
+    #: Slow whole-body sway, amplitude in pixels (sideways in the front view, fore-aft of the trunk seated).
+    sway_px: float = 1.5
+    #: Natural wobble of the working angle during the hold: dips of up to this below the peak (≤ 1°).
+    hold_wobble_deg: float = 0.6
+    initial_rest_s: float = 1.5
+    tail_s: float = 1.0
+    #: side-leg-raise: each leg's abduction at rest (feet slightly apart).
+    stance_deg: float = 3.0
+    #: seated: knee angle at rest.
+    rest_knee_deg: float = 90.0
+    #: seated: trunk angle from vertical at rest (leaning back against the backrest).
+    rest_trunk_deg: float = 5.0
+    reps: list[Rep] = field(default_factory=list)
+    version: int = SCRIPT_VERSION
+
+    # -- derived ------------------------------------------------------------------------------------
+    @property
+    def reps_end_s(self) -> float:
+        """When the last rep's rest is over."""
+        return self.initial_rest_s + sum(r.rise_s + r.hold_s + r.lower_s + r.rest_s for r in self.reps)
+
+    @property
+    def total_duration_s(self) -> float:
+        return self.duration_s if self.duration_s is not None else self.reps_end_s + self.tail_s
+
+    @property
+    def frame_count(self) -> int:
+        return math.floor(self.total_duration_s * self.fps + 1e-6)
+
+    @property
+    def facing(self) -> int:
+        """+1 facing image right, -1 facing image left, 0 facing the camera."""
+        return {"front": 0, "side-facing-right": 1, "side-facing-left": -1}[self.view]
+
+    @property
+    def near_side(self) -> SideName | None:
+        """The leg nearer the camera in a side view: facing image right it is the person's right."""
+        return {1: "right", -1: "left"}.get(self.facing)  # type: ignore[return-value]
+
+    def frame_time_s(self, index: int) -> float:
+        return index / self.fps
+
+    # -- JSON ---------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MotionScript:
+        data = dict(data)
+        try:
+            look = Look(**_known(Look, data.pop("look", {})))
+            scene = Scene(**_known(Scene, data.pop("scene", {})))
+            reps = [Rep(**_known(Rep, r)) for r in data.pop("reps", [])]
+            return cls(look=look, scene=scene, reps=reps, **_known(cls, data))
+        except TypeError as exc:
+            raise ScriptError(f"malformed motion script: {exc}") from exc
+
+    @classmethod
+    def from_json(cls, text: str) -> MotionScript:
+        return cls.from_dict(json.loads(text))
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ScriptError(f"{cls.__name__}: unknown field(s) {sorted(unknown)}")
+    return dict(data)
+
+
+def validate_structure(script: MotionScript) -> list[str]:
+    """Problems with the script's shape (independent of the truth rules); empty when fine."""
+    problems: list[str] = []
+    if script.exercise not in EXERCISES:
+        problems.append(f"unknown exercise {script.exercise!r}")
+    elif script.view not in VIEWS[script.exercise]:
+        problems.append(f"{script.exercise} needs view {VIEWS[script.exercise]}, not {script.view!r}")
+    if script.width < 64 or script.height < 64 or script.width % 2 or script.height % 2:
+        problems.append(f"resolution {script.width}x{script.height}: both sides even and >= 64")
+    if not 1.0 <= script.fps <= 240.0:
+        problems.append(f"fps {script.fps} out of 1..240")
+    if script.duration_s is not None and script.duration_s + 1e-9 < script.reps_end_s:
+        problems.append(f"duration_s {script.duration_s} ends before the reps do ({script.reps_end_s:.2f} s)")
+    if not 0 <= script.hold_wobble_deg <= 1.0:
+        problems.append("hold_wobble_deg must be within 0..1")
+    if script.reps and not script.person_present:
+        problems.append("reps need a person")
+    for i, rep in enumerate(script.reps, 1):
+        if rep.side not in ("left", "right"):
+            problems.append(f"rep {i}: side must be left or right")
+        for name in ("rise_s", "hold_s", "lower_s"):
+            if getattr(rep, name) <= 0:
+                problems.append(f"rep {i}: {name} must be > 0")
+        if rep.rest_s < 0:
+            problems.append(f"rep {i}: rest_s must be >= 0")
+        if script.exercise == "seated-knee-extension" and script.near_side and rep.side != script.near_side:
+            problems.append(f"rep {i}: the working leg must be the near leg ({script.near_side}) in {script.view}")
+    return problems

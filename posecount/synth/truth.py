@@ -1,0 +1,61 @@
+"""The ground truth of a clip (``NAME.truth.json`` beside ``NAME.mp4``), exact from its script.
+
+Fields (``schema_version`` 1)::
+
+    exercise, video, view, person_present
+    source: {fps, frames, duration_s, width, height}   duration_s = frames / fps
+    counts: {left, right, total}                        counted reps only (the script's intent)
+    reps:   [{index, side, start_s, peak_s, end_s, hold_s, peak_angle_deg, counted, faults}]
+    script: the full motion script
+
+Times are seconds from the first frame (frame i shows i / fps): ``start_s`` the leg starts moving,
+``peak_s`` the peak is first reached (the hold begins), ``end_s`` the leg is back at rest, ``hold_s`` the
+plateau's length. ``counted`` / ``faults`` are the script author's intent, which
+:func:`posecount.synth.rules.check_script` has checked against the engine's rules.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from posecount.synth.motion import rep_timings
+from posecount.synth.script import MotionScript
+
+TRUTH_SCHEMA_VERSION = 1
+
+
+def _t(x: float) -> float:
+    return round(x, 6)
+
+
+def build_truth(script: MotionScript, video_name: str) -> dict[str, Any]:
+    frames = script.frame_count
+    reps = []
+    counts = {"left": 0, "right": 0}
+    for tm in rep_timings(script):
+        rep = tm.rep
+        reps.append({
+            "index": tm.index, "side": rep.side, "start_s": _t(tm.start_s), "peak_s": _t(tm.peak_s),
+            "end_s": _t(tm.end_s), "hold_s": _t(tm.hold_s), "peak_angle_deg": round(rep.peak_deg, 3),
+            "counted": rep.expect_counted, "faults": list(rep.expect_faults),
+        })
+        if rep.expect_counted:
+            counts[rep.side] += 1
+    return {
+        "schema_version": TRUTH_SCHEMA_VERSION,
+        "exercise": script.exercise,
+        "video": video_name,
+        "source": {"fps": float(script.fps), "frames": frames, "duration_s": _t(frames / script.fps),
+                   "width": script.width, "height": script.height},
+        "view": script.view,
+        "person_present": script.person_present,
+        "counts": {"left": counts["left"], "right": counts["right"], "total": counts["left"] + counts["right"]},
+        "reps": reps,
+        "script": script.to_dict(),
+    }
+
+
+def truth_json(truth: dict[str, Any]) -> str:
+    """The file's exact text (stable key order, two-space indent, trailing newline)."""
+    return json.dumps(truth, indent=2, ensure_ascii=False) + "\n"
