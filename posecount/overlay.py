@@ -1,8 +1,33 @@
 """Drawing only: ndarray in, ndarray out. Knows nothing of thresholds beyond what :class:`OverlayState`
-hands it; every number on screen comes from the engine or the coach."""
+hands it; every number on screen comes from the engine or the coach.
+
+Made to be read from 2 m away on a laptop screen: every size is a multiple of one unit that scales with
+the frame (``_unit``: 1.0 at 1280x720), the counts are the biggest thing on screen, and words are plain.
+
+Layout::
+
+    +--------------------------------------------------------------+
+    | Left 4/10 · Right 3/10                  title  fps  [muted]  |  top bar
+    |                                                   Left       |
+    |        (skeleton, working leg highlighted)        23°        |
+    |                                             (ring)  |##|     |  gauge with the target band,
+    |                                                     |##|     |  hold ring beside it
+    |                 [ set-up guidance / banner ]        |  |     |
+    |                                                   Holding    |
+    |            one coaching message at a time                    |  bottom banner
+    +--------------------------------------------------------------+
+
+Text: OpenCV 5 draws UTF-8 with its built-in font (Latin letters, ``°``, ``·``, ``…``), but symbols outside
+it come out as ``?``; OpenCV 4's Hershey fonts are ASCII only. So every string goes through
+:func:`drawable_text`: on OpenCV 4 ``°`` and ``·`` are drawn as shapes, ``…`` becomes ``...`` and other
+characters are transliterated (``é`` → ``e``) or dropped; on OpenCV 5 only characters beyond Latin-1 and
+common punctuation are.
+"""
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from dataclasses import dataclass, field
 
 import cv2
@@ -12,13 +37,25 @@ from posecount.exercises.engine import Phase, SideState
 from posecount.exercises.spec import SIDES, Side
 from posecount.pose import SKELETON, Pose
 
+# BGR
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
 GREEN = (80, 200, 80)
 ORANGE = (0, 160, 255)
 RED = (60, 60, 230)
 GREY = (160, 160, 160)
+DARK = (25, 25, 25)
+PANEL_ALPHA = 0.72
 LEG_LANDMARKS: dict[Side, tuple[int, ...]] = {"left": (23, 25, 27, 29, 31), "right": (24, 26, 28, 30, 32)}
+TONE_COLOURS: dict[str, tuple[int, int, int]] = {"fault": RED, "setup": ORANGE, "praise": GREEN, "step": WHITE}
+PHASE_WORDS: dict[Phase, str] = {Phase.REST: "Rest", Phase.LIFTING: "Lifting", Phase.HOLDING: "Holding",
+                                 Phase.LOWERING: "Lowering"}
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+#: OpenCV >= 5 renders UTF-8 text itself; older versions draw Hershey (ASCII) glyphs only.
+NATIVE_UNICODE = int(cv2.__version__.split(".")[0]) >= 5
+#: Characters drawn as shapes rather than glyphs where the font has no glyph for them.
+_SHAPES_ASCII = frozenset("°·")
+_REPLACE = {"…": "...", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "×": "x", "→": "->"}
 
 
 @dataclass(frozen=True)
@@ -38,22 +75,146 @@ class OverlayState:
     view_ok: bool = True
     fps: float | None = None
     flags: tuple[str, ...] = field(default_factory=tuple)  # e.g. "paused", "muted"
+    view_issue: str | None = None  # set-up guidance shown big while the view is wrong
+    hint: str | None = None  # what to do next, shown when there is no coaching message
+    banner: str | None = None  # a centred notice ("Paused", "Camera lost"), over everything else
 
 
 def draw_overlay(image: np.ndarray, pose: Pose | None, state: OverlayState, mirror: bool = False) -> np.ndarray:
-    """Return a copy of ``image`` with the skeleton and the coaching overlay.
+    """Return a copy of ``image`` (H, W, 3) uint8 BGR with the skeleton and the coaching overlay.
 
     ``mirror`` flips the image for display (a selfie view); labels stay the person's own left/right.
     """
     out = image.copy()
     h, w = out.shape[:2]
-    scale = max(0.5, min(w, h) / 480.0)
+    u = _unit(w, h)
+    active = _active_side(state)
     if pose is not None:
-        _skeleton(out, pose, state, scale)
+        _skeleton(out, pose, active, u)
     if mirror:
         out = cv2.flip(out, 1)
-    _panel(out, state, scale)
+    if pose is not None:
+        _leg_tags(out, pose, mirror, u)
+    setup = (not state.view_ok) and bool(state.view_issue)
+    if setup or state.banner:
+        out = cv2.convertScaleAbs(out, alpha=0.55)  # dim the picture so the guidance stands out
+    _top_bar(out, state, active, u)
+    _gauge_column(out, state, _gauge_side(state, active), u)
+    bottom = state.message or (None if setup or state.banner else state.hint)
+    if bottom and not (setup and bottom == state.view_issue):
+        tone = state.message_tone if state.message else "step"
+        _bottom_banner(out, bottom, TONE_COLOURS.get(tone, WHITE), u)
+    if state.banner:
+        _centre_banner(out, state.banner, WHITE, u)
+    elif setup:
+        _centre_banner(out, state.view_issue or "", ORANGE, u, heading="Set-up")
     return out
+
+
+# -- text -----------------------------------------------------------------------------------------------
+def _native_ok(ch: str) -> bool:
+    return 32 <= ord(ch) < 127 or 0xA0 <= ord(ch) <= 0xFF or 0x2010 <= ord(ch) <= 0x2027
+
+
+def drawable_text(text: str, native: bool | None = None) -> str:
+    """``text`` reduced to what the font can draw (see the module docstring)."""
+    native = NATIVE_UNICODE if native is None else native
+    out = []
+    for ch in text:
+        if native and _native_ok(ch):
+            out.append(ch)
+            continue
+        ch = _REPLACE.get(ch, ch)
+        if ch in "°·" or all(32 <= ord(c) < 127 for c in ch):
+            out.append(ch)
+            continue
+        ascii_ = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+        out.append(ascii_)
+    return "".join(out)
+
+
+def _segments(text: str) -> list[str]:
+    """Split into runs of plain text and single shape characters."""
+    parts: list[str] = []
+    run = ""
+    shapes = frozenset() if NATIVE_UNICODE else _SHAPES_ASCII
+    for ch in drawable_text(text):
+        if ch in shapes:
+            if run:
+                parts.append(run)
+            parts.append(ch)
+            run = ""
+        else:
+            run += ch
+    if run:
+        parts.append(run)
+    return parts
+
+
+def _shape_width(ch: str, size: float, thick: int) -> int:
+    cap = 22 * size
+    return int(cap * (0.55 if ch == "°" else 0.6)) + thick
+
+
+def text_size(text: str, size: float, thick: int) -> tuple[int, int]:
+    """(width, cap height) in pixels of ``text`` as :func:`put_text` draws it."""
+    width = 0
+    for part in _segments(text):
+        if part in _SHAPES_ASCII and not NATIVE_UNICODE:
+            width += _shape_width(part, size, thick)
+        else:
+            (tw, _), _ = cv2.getTextSize(part, FONT, size, thick)
+            width += tw
+    return width, int(22 * size)
+
+
+def put_text(img: np.ndarray, text: str, org: tuple[int, int], size: float, colour: tuple[int, int, int],
+             thick: int, outline: bool = False) -> int:
+    """Draw ``text`` with its baseline-left at ``org``, optionally with a black outline (for text over the
+    picture rather than on a panel); returns its width."""
+    passes = ((BLACK, thick + max(2, thick)), (colour, thick)) if outline else ((colour, thick),)
+    width = 0
+    for pass_colour, t in passes:
+        x, y = org
+        for part in _segments(text):
+            if part in _SHAPES_ASCII and not NATIVE_UNICODE:
+                cap = 22 * size
+                if part == "°":
+                    r = max(2, int(cap * 0.17))
+                    cv2.circle(img, (x + r + thick, y - int(cap) + r), r, pass_colour, max(1, t // 2 + 1), cv2.LINE_AA)
+                else:
+                    r = max(2, int(cap * 0.1))
+                    cv2.circle(img, (x + int(cap * 0.3), y - int(cap * 0.45)), r + (t - thick) // 2, pass_colour, -1,
+                               cv2.LINE_AA)
+                x += _shape_width(part, size, thick)
+            else:
+                cv2.putText(img, part, (x, y), FONT, size, pass_colour, t, cv2.LINE_AA)
+                (tw, _), _ = cv2.getTextSize(part, FONT, size, thick)
+                x += tw
+        width = x - org[0]
+    return width
+
+
+def _fit(text: str, size: float, thick: int, max_w: int) -> float:
+    """The largest font size <= ``size`` at which ``text`` fits ``max_w`` pixels."""
+    w, _ = text_size(text, size, thick)
+    return size if w <= max_w or w == 0 else max(0.3, size * max_w / w)
+
+
+# -- layout helpers -------------------------------------------------------------------------------------
+def _unit(w: int, h: int) -> float:
+    """1.0 at 1280x720; every size on screen is a multiple of it."""
+    return max(0.3, min(w / 1280.0, h / 720.0))
+
+
+def _shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float = PANEL_ALPHA) -> None:
+    h, w = img.shape[:2]
+    x0, x1 = max(0, x0), min(w, x1)
+    y0, y1 = max(0, y0), min(h, y1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = img[y0:y1, x0:x1]
+    roi[:] = cv2.convertScaleAbs(roi, alpha=1.0 - alpha, beta=DARK[0] * alpha)
 
 
 def _active_side(state: OverlayState) -> Side | None:
@@ -63,48 +224,184 @@ def _active_side(state: OverlayState) -> Side | None:
     return moving[0] if moving else None
 
 
-def _skeleton(img: np.ndarray, pose: Pose, state: OverlayState, scale: float) -> None:
-    xy = pose.image_xy
-    active = _active_side(state)
-    hot = set(LEG_LANDMARKS[active]) if active else set()
-    thick = max(2, int(3 * scale))
-    for a, b in SKELETON:
-        if not (np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all()):
-            continue
-        colour = ORANGE if (a in hot and b in hot) else WHITE
-        cv2.line(img, tuple(int(v) for v in xy[a]), tuple(int(v) for v in xy[b]), colour,
-                 thick + (2 if colour == ORANGE else 0), cv2.LINE_AA)
-    for i in range(11, 33):
-        if np.isfinite(xy[i]).all():
-            cv2.circle(img, (int(xy[i][0]), int(xy[i][1])), thick + 1, ORANGE if i in hot else GREEN, -1, cv2.LINE_AA)
-
-
-def _text(img: np.ndarray, text: str, org: tuple[int, int], size: float, colour: tuple[int, int, int],
-          thick: int) -> None:
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, BLACK, thick + 3, cv2.LINE_AA)
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, colour, thick, cv2.LINE_AA)
-
-
-def _panel(img: np.ndarray, state: OverlayState, scale: float) -> None:
-    h, w = img.shape[:2]
-    t = max(1, int(2 * scale))
-    counts = " · ".join(f"{s.capitalize()} {state.sides[s].counted}/{state.goal_per_side}" for s in SIDES)
-    _text(img, counts, (int(12 * scale), int(34 * scale)), 0.9 * scale, WHITE, t)
-    active = _active_side(state)
+def _gauge_side(state: OverlayState, active: Side | None) -> Side | None:
     if active:
-        st = state.sides[active]
-        angle = "--" if not np.isfinite(st.angle_deg) else f"{st.angle_deg:.0f}°".replace("°", " deg")
-        _text(img, f"{active} {state.drive_label}: {angle}  [{st.phase.value}]",
-              (int(12 * scale), int(64 * scale)), 0.6 * scale, WHITE, max(1, t - 1))
-        if st.phase == Phase.HOLDING:
-            frac = min(1.0, st.hold_s / state.min_hold_s)
-            x0, y0, bw, bh = int(12 * scale), int(76 * scale), int(180 * scale), int(14 * scale)
-            cv2.rectangle(img, (x0, y0), (x0 + bw, y0 + bh), GREY, 1)
-            cv2.rectangle(img, (x0, y0), (x0 + int(bw * frac), y0 + bh), GREEN if frac >= 1 else ORANGE, -1)
-    if state.message:
-        colour = {"fault": RED, "setup": ORANGE, "praise": GREEN}.get(state.message_tone, WHITE)
-        size = 0.9 * scale
-        (tw, _th), _ = cv2.getTextSize(state.message, cv2.FONT_HERSHEY_SIMPLEX, size, t)
-        _text(img, state.message, (max(4, (w - tw) // 2), h - int(20 * scale)), size, colour, t)
-    if state.fps:
-        _text(img, f"{state.fps:.0f} fps", (w - int(90 * scale), int(24 * scale)), 0.5 * scale, GREY, 1)
+        return active
+    seen = [(state.sides[s].angle_deg, s) for s in SIDES if math.isfinite(state.sides[s].angle_deg)]
+    return max(seen)[1] if seen else None
+
+
+def gauge_range_deg(start_deg: float, target_deg: float) -> tuple[float, float]:
+    """The gauge's span: from below the start threshold to well above the target."""
+    span = max(target_deg - start_deg, 10.0)
+    lo = max(0.0, start_deg - span)
+    hi = min(180.0, target_deg + max(span, 15.0)) if target_deg < 180 else target_deg + span
+    return lo, max(hi, target_deg + 5.0)
+
+
+# -- pieces ---------------------------------------------------------------------------------------------
+def _skeleton(img: np.ndarray, pose: Pose, active: Side | None, u: float) -> None:
+    xy = pose.image_xy
+    hot = set(LEG_LANDMARKS[active]) if active else set()
+    thick = max(2, round(4 * u))
+    finite = np.isfinite(xy).all(axis=1)
+    for a, b in SKELETON:
+        if not (finite[a] and finite[b]):
+            continue
+        is_hot = a in hot and b in hot
+        pa, pb = (int(xy[a][0]), int(xy[a][1])), (int(xy[b][0]), int(xy[b][1]))
+        cv2.line(img, pa, pb, BLACK, thick + max(2, round(3 * u)) + (thick if is_hot else 0), cv2.LINE_AA)
+        cv2.line(img, pa, pb, ORANGE if is_hot else WHITE, thick * (2 if is_hot else 1), cv2.LINE_AA)
+    for i in range(11, 33):
+        if finite[i]:
+            cv2.circle(img, (int(xy[i][0]), int(xy[i][1])), thick + 2, ORANGE if i in hot else GREEN, -1,
+                       cv2.LINE_AA)
+
+
+def _leg_tags(img: np.ndarray, pose: Pose, mirror: bool, u: float) -> None:
+    """"L" and "R" beside each knee, in the person's own terms, wherever the display puts them."""
+    w = img.shape[1]
+    for side, knee in (("left", 25), ("right", 26)):
+        x, y = pose.image_xy[knee]
+        if not (math.isfinite(float(x)) and math.isfinite(float(y))) or pose.visibility[knee] < 0.5:
+            continue
+        if mirror:
+            x = w - 1 - x
+        put_text(img, side[0].upper(), (int(x + 14 * u), int(y)), 0.9 * u, WHITE, max(1, round(2 * u)),
+                 outline=True)
+
+
+def _top_bar(img: np.ndarray, state: OverlayState, active: Side | None, u: float) -> None:
+    w = img.shape[1]
+    bar_h = int(92 * u)
+    _shade(img, 0, 0, w, bar_h)
+    size, thick = 1.9 * u, max(2, round(4 * u))
+    x, y = int(20 * u), int(64 * u)
+    for i, side in enumerate(SIDES):
+        st = state.sides[side]
+        done = st.counted >= state.goal_per_side > 0
+        colour = GREEN if done else (ORANGE if side == active else WHITE)
+        if i:
+            x += put_text(img, " · ", (x, y), size, GREY, thick, outline=True)
+        x += put_text(img, f"{side.capitalize()} {st.counted}/{state.goal_per_side}", (x, y), size, colour, thick,
+                      outline=True)
+    # Right end: the exercise, measured fps and flags, smaller.
+    right = w - int(20 * u)
+    small, sthick = 0.75 * u, max(1, round(2 * u))
+    info = []
+    if state.fps is not None and math.isfinite(state.fps):
+        info.append(f"{state.fps:.0f} fps")
+    info += [f.upper() for f in state.flags]
+    line2 = "   ".join(info)
+    title_size = _fit(state.title, small, sthick, max(10, right - x - int(30 * u)))
+    tw, _ = text_size(state.title, title_size, sthick)
+    put_text(img, state.title, (right - tw, int(36 * u)), title_size, WHITE, sthick)
+    if line2:
+        lw, _ = text_size(line2, small, sthick)
+        put_text(img, line2, (right - lw, int(74 * u)), small, ORANGE if state.flags else GREY, sthick)
+
+
+def _gauge_column(img: np.ndarray, state: OverlayState, side: Side | None, u: float) -> None:
+    h, w = img.shape[:2]
+    col_w = int(190 * u)
+    x0 = w - col_w
+    top, bottom = int(110 * u), h - int(120 * u)
+    _shade(img, x0, top, w, bottom)
+    cx = x0 + col_w // 2
+    label_size, thick = 0.9 * u, max(1, round(2 * u))
+    st = state.sides[side] if side else None
+    label = side.capitalize() if side else state.drive_label
+    lw, _ = text_size(label, label_size, thick)
+    put_text(img, label, (cx - lw // 2, top + int(34 * u)), label_size, ORANGE if side else GREY, thick)
+    angle = st.angle_deg if st else math.nan
+    angle_text = f"{angle:.0f}°" if math.isfinite(angle) else "--"
+    big, bthick = 1.6 * u, max(2, round(4 * u))
+    aw, _ = text_size(angle_text, big, bthick)
+    put_text(img, angle_text, (cx - aw // 2, top + int(84 * u)), big, WHITE, bthick, outline=True)
+
+    # The bar: the target band in green, the start threshold as a tick, the angle as the fill.
+    lo, hi = gauge_range_deg(state.start_deg, state.target_deg)
+    bar_w = int(44 * u)
+    bx0, bx1 = cx - bar_w // 2, cx + bar_w // 2
+    by0, by1 = top + int(104 * u), bottom - int(64 * u)
+    if by1 - by0 < 20:
+        return
+
+    def y_of(deg: float) -> int:
+        f = (min(max(deg, lo), hi) - lo) / (hi - lo)
+        return int(by1 - f * (by1 - by0))
+
+    cv2.rectangle(img, (bx0, by0), (bx1, by1), (70, 70, 70), -1)
+    cv2.rectangle(img, (bx0, by0), (bx1, y_of(state.target_deg)), (40, 110, 40), -1)
+    if math.isfinite(angle):
+        reached = angle >= state.target_deg
+        fill = GREEN if reached else (ORANGE if angle > state.start_deg else GREY)
+        cv2.rectangle(img, (bx0 + int(6 * u), y_of(angle)), (bx1 - int(6 * u), by1), fill, -1)
+    cv2.rectangle(img, (bx0, by0), (bx1, by1), WHITE, max(1, round(2 * u)))
+    ty = y_of(state.target_deg)
+    cv2.line(img, (bx0 - int(10 * u), ty), (bx1 + int(10 * u), ty), GREEN, max(2, round(3 * u)))
+    sy = y_of(state.start_deg)
+    cv2.line(img, (bx0 - int(6 * u), sy), (bx1 + int(6 * u), sy), GREY, max(1, round(2 * u)))
+    tick = 0.6 * u
+    put_text(img, f"{state.target_deg:.0f}°", (bx1 + int(12 * u), ty + int(8 * u)), tick, GREEN, thick)
+
+    phase = st.phase if st else Phase.REST
+    word = PHASE_WORDS.get(phase, str(phase))
+    pw, _ = text_size(word, label_size, thick)
+    put_text(img, word, (cx - pw // 2, bottom - int(22 * u)), label_size,
+             GREEN if phase == Phase.HOLDING else WHITE, thick)
+
+    if st is not None and (phase in (Phase.HOLDING, Phase.LOWERING) or (phase == Phase.LIFTING and st.hold_s > 0)):
+        _hold_ring(img, (x0 - int(80 * u), max(ty, top + int(80 * u))), st.hold_s, state.min_hold_s, u)
+
+
+def _hold_ring(img: np.ndarray, centre: tuple[int, int], hold_s: float, min_hold_s: float, u: float) -> None:
+    """A ring that fills clockwise from the top as the hold lasts, seconds in the middle."""
+    r = int(58 * u)
+    frac = 0.0 if min_hold_s <= 0 else min(1.0, max(0.0, hold_s) / min_hold_s)
+    cv2.circle(img, centre, r + int(10 * u), DARK, -1, cv2.LINE_AA)
+    ring = max(4, round(12 * u))
+    cv2.circle(img, centre, r, (80, 80, 80), ring, cv2.LINE_AA)
+    if frac > 0:
+        cv2.ellipse(img, centre, (r, r), -90, 0, 360 * frac, GREEN if frac >= 1 else ORANGE, ring, cv2.LINE_AA)
+    size, thick = 1.0 * u, max(2, round(3 * u))
+    text = f"{max(0.0, hold_s):.1f}"
+    tw, th = text_size(text, size, thick)
+    put_text(img, text, (centre[0] - tw // 2, centre[1] + th // 2 - int(6 * u)), size, WHITE, thick)
+    sub = f"of {min_hold_s:g} s"
+    ss = 0.5 * u
+    sw, sh = text_size(sub, ss, max(1, round(u)))
+    put_text(img, sub, (centre[0] - sw // 2, centre[1] + th // 2 + sh + int(6 * u)), ss, GREY, max(1, round(u)))
+
+
+def _bottom_banner(img: np.ndarray, text: str, colour: tuple[int, int, int], u: float) -> None:
+    h, w = img.shape[:2]
+    band = int(100 * u)
+    _shade(img, 0, h - band, w, h, 0.7)
+    thick = max(2, round(4 * u))
+    size = _fit(text, 1.6 * u, thick, w - int(60 * u))
+    tw, th = text_size(text, size, thick)
+    put_text(img, text, ((w - tw) // 2, h - band // 2 + th // 2), size, colour, thick)
+
+
+def _centre_banner(img: np.ndarray, text: str, colour: tuple[int, int, int], u: float,
+                   heading: str | None = None) -> None:
+    h, w = img.shape[:2]
+    thick = max(2, round(4 * u))
+    size = _fit(text, 1.5 * u, thick, w - int(120 * u))
+    tw, th = text_size(text, size, thick)
+    box_h = int((150 if heading else 100) * u)
+    cy = h // 2
+    _shade(img, 0, cy - box_h // 2, w, cy + box_h // 2, 0.75)
+    cv2.line(img, (0, cy - box_h // 2), (w, cy - box_h // 2), colour, max(2, round(3 * u)))
+    cv2.line(img, (0, cy + box_h // 2), (w, cy + box_h // 2), colour, max(2, round(3 * u)))
+    y = cy + th // 2
+    if heading:
+        hs = 0.8 * u
+        hw, hh = text_size(heading, hs, max(1, round(2 * u)))
+        put_text(img, heading, ((w - hw) // 2, cy - box_h // 2 + hh + int(20 * u)), hs, GREY, max(1, round(2 * u)))
+        y += int(24 * u)
+    put_text(img, text, ((w - tw) // 2, y), size, colour, thick)
+
+
+__all__ = ["OverlayState", "draw_overlay", "drawable_text", "gauge_range_deg", "put_text", "text_size"]
