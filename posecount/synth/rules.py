@@ -8,8 +8,9 @@ derives (counted, faults) from a rep's numbers; :func:`check_script` compares th
 
 Two derived quantities are checked as the engine measures them, not as scripted, because the easing
 stretches them: the *effective hold* (how long the driving angle stays within ``hold_band_deg`` of its
-peak: the plateau plus the slow ends of the rise and the lowering) and the *effective lowering* (the
-engine times 80 %→30 % of the way down and scales it to 100 %, which for a cosine ease is 0.67 × lower_s).
+peak: the plateau plus the slow ends of the rise and the lowering, or only the still part of that) and
+the *effective lowering* (the engine times 80 %→30 % of the way down and scales it to 100 %, which for a
+cosine ease is 0.67 × lower_s).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class TruthRules:
     hold_band_deg: float
     min_hold_s: float
     min_lower_s: float  # 0: lowering speed is not judged
+    hold_max_speed_deg_s: float
     peak_clean: Band
     peak_small: Band  # range_too_small: an attempt (above start) that misses the target
     peak_bent: Band | None  # seated: reaches the target but knee_bent (still counted)
@@ -70,7 +72,7 @@ class TruthRules:
 
 SIDE_LEG_RAISE = TruthRules(
     exercise="side-leg-raise", start_deg=10.0, target_deg=20.0, hysteresis_deg=3.0, hold_band_deg=4.0,
-    min_hold_s=2.0, min_lower_s=1.0,
+    min_hold_s=2.0, min_lower_s=1.0, hold_max_speed_deg_s=10.0,
     peak_clean=Band(30.0, 45.0), peak_small=Band(13.0, 15.0), peak_bent=None,
     hold_clean=Band(2.8, 4.0), hold_short=Band(0.5, 1.0),
     lower_clean=Band(1.5, 3.0), lower_fast=Band(0.3, 0.5),
@@ -81,7 +83,7 @@ SIDE_LEG_RAISE = TruthRules(
 
 SEATED_KNEE_EXTENSION = TruthRules(
     exercise="seated-knee-extension", start_deg=115.0, target_deg=150.0, hysteresis_deg=4.0,
-    hold_band_deg=6.0, min_hold_s=1.0, min_lower_s=0.0,
+    hold_band_deg=6.0, min_hold_s=1.0, min_lower_s=0.0, hold_max_speed_deg_s=10.0,
     peak_clean=Band(172.0, 180.0), peak_small=Band(125.0, 135.0), peak_bent=Band(155.0, 158.0),
     hold_clean=Band(1.8, 3.0), hold_short=Band(0.3, 0.5),
     lower_clean=Band(1.2, 2.5), lower_fast=None,
@@ -130,18 +132,24 @@ def drive_curve(script: MotionScript, rep: Rep, dt_s: float = 0.001) -> list[flo
     return out
 
 
-def effective_hold_s(script: MotionScript, rep: Rep, dt_s: float = 0.001) -> float:
-    """How long the engine would see the leg held: the longest stretch within the hold band of the peak."""
+def effective_hold_s(script: MotionScript, rep: Rep, dt_s: float = 0.001,
+                     still_only: bool = False) -> float:
+    """How long the engine would see the leg held: the longest stretch within the hold band of the peak.
+
+    ``still_only``: count only where the angle also moves slower than ``hold_max_speed_deg_s`` (the engine
+    ignores the slow ends of the ramps that way). Band-only is the upper bound, band-and-still the lower.
+    """
     rules = RULES[script.exercise]
     curve = drive_curve(script, rep, dt_s)
     peak = max(curve)
     best = run = 0
-    for a in curve:
-        if a >= peak - rules.hold_band_deg and a >= rules.target_deg - rules.hysteresis_deg:
-            run += 1
-            best = max(best, run)
-        else:
-            run = 0
+    for i, a in enumerate(curve):
+        ok = a >= peak - rules.hold_band_deg and a >= rules.target_deg - rules.hysteresis_deg
+        if ok and still_only:
+            lo, hi = max(i - 1, 0), min(i + 1, len(curve) - 1)
+            ok = abs(curve[hi] - curve[lo]) / ((hi - lo) * dt_s) <= rules.hold_max_speed_deg_s
+        run = run + 1 if ok else 0
+        best = max(best, run)
     return best * dt_s
 
 
@@ -190,15 +198,17 @@ def expected_verdict(script: MotionScript, rep: Rep) -> Verdict:
         reached = False
 
     short = _classify(rep.hold_s, r.hold_clean, r.hold_short, "hold_s", problems)
-    eff_hold = effective_hold_s(script, rep)
     if reached and short:
         faults.add("hold_too_short")
+        eff_hold = effective_hold_s(script, rep)
         if eff_hold > (1.0 - r.hold_margin) * r.min_hold_s:
-            problems.append(f"hold_s {rep.hold_s:g}: the engine would see a {eff_hold:.2f} s hold (the rise and "
-                            f"lowering ends stay in the hold band), too near min_hold_s {r.min_hold_s:g}; "
-                            "shorten the hold, the rise or the lowering")
-    elif reached and short is False and eff_hold < (1.0 + r.hold_margin) * r.min_hold_s:
-        problems.append(f"hold_s {rep.hold_s:g}: effective hold {eff_hold:.2f} s too near {r.min_hold_s:g} s")
+            problems.append(f"hold_s {rep.hold_s:g}: the engine could see a {eff_hold:.2f} s hold (the ends of "
+                            f"the rise and the lowering stay in the hold band), too near min_hold_s "
+                            f"{r.min_hold_s:g}; shorten the hold, the rise or the lowering")
+    elif reached and short is False:
+        eff_hold = effective_hold_s(script, rep, still_only=True)
+        if eff_hold < (1.0 + r.hold_margin) * r.min_hold_s:
+            problems.append(f"hold_s {rep.hold_s:g}: effective hold {eff_hold:.2f} s too near {r.min_hold_s:g} s")
 
     fast = _classify(rep.lower_s, r.lower_clean, r.lower_fast, "lower_s", problems)
     if r.min_lower_s > 0:

@@ -1,0 +1,226 @@
+"""The committed synthetic clips through the real pose model: does MediaPipe see the mannequin, and where?
+
+Each clip runs through the model once (cached for the module). Asserted:
+
+* every clip with a person: a pose on >= 98 % of frames;
+* standing (front view) clips: hip, knee and ankle landmarks near the renderer's joints (the model's
+  left/right compared with the person's own left/right), as a fraction of the body height (floor to top
+  of head), per joint: median <= ``STANDING_BOUNDS[joint][0]``, 95th percentile <= ``[1]``;
+* "nobody" clips: a pose on <= 2 % of frames.
+
+Reported, not asserted (``pytest -s`` prints one line per clip; also ``record_property``): the driving
+angle's error (abduction from the model's hip→ankle line, or the working leg's raw hip–knee–ankle angle
+seated), and for seated clips the working knee's error at rest and at the top, and how often the labels
+are swapped while the legs are apart. Side-on MediaPipe is known to misplace the knee of a straight leg
+and to swap the legs' labels; :mod:`posecount.features` is built to survive that.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posecount.synth.body import joints_at
+from posecount.synth.motion import angles_at, rep_phase_at
+from posecount.synth.script import MotionScript
+
+pytestmark = pytest.mark.model
+
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
+TRUTHS = sorted(SAMPLES_DIR.glob("*.truth.json"))
+JOINTS = ("hip", "knee", "ankle")
+LANDMARK = {("left", "hip"): 23, ("right", "hip"): 24, ("left", "knee"): 25, ("right", "knee"): 26,
+            ("left", "ankle"): 27, ("right", "ankle"): 28}
+OTHER = {"left": "right", "right": "left"}
+
+MIN_DETECTION = 0.98
+MAX_DETECTION_EMPTY = 0.02
+#: (median, 95th percentile) landmark error bounds, fractions of body height, standing clips.
+#: Measured on the committed clips (worst clip): hip 3.0 % / 3.6 % (MediaPipe puts the hips ~2.7 % of the
+#: height lower than the drawn hip joints), knee 2.2 % / 3.1 %, ankle 1.8 % / 2.2 %. The bounds leave
+#: about a third of headroom for other CPUs' arithmetic.
+STANDING_BOUNDS: dict[str, tuple[float, float]] = {"hip": (0.04, 0.05), "knee": (0.03, 0.04),
+                                                   "ankle": (0.025, 0.03)}
+
+
+@dataclass
+class ClipResult:
+    name: str
+    frames: int = 0
+    found: int = 0
+    #: per joint ("left_hip", ...): errors in body heights, the model's label vs the person's own side
+    errors: dict[str, list[float]] = field(default_factory=dict)
+    #: per detected frame: the rep phase ("rest", "rise", "hold", "lower") and the working side
+    phase: list[str] = field(default_factory=list)
+    working: list[str | None] = field(default_factory=list)
+    #: per detected frame: driving angle error (model − truth) for the working side, or both sides at rest
+    drive_err_deg: list[float] = field(default_factory=list)
+    #: side view, per detected frame: the working (near) leg's ankle label lands nearer the other leg's ankle
+    swapped: list[bool] = field(default_factory=list)
+
+    @property
+    def detection_rate(self) -> float:
+        return self.found / self.frames if self.frames else 0.0
+
+    def joint_errors(self, joint: str) -> np.ndarray:
+        return np.array(self.errors.get(f"left_{joint}", []) + self.errors.get(f"right_{joint}", []))
+
+
+_CACHE: dict[str, ClipResult] = {}
+
+
+def _interior(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    u, w = a - b, c - b
+    return math.degrees(math.acos(float(np.clip(u @ w / (np.linalg.norm(u) * np.linalg.norm(w)), -1, 1))))
+
+
+def _abduction(hip: np.ndarray, ankle: np.ndarray, side: str) -> float:
+    d = ankle - hip
+    return math.degrees(math.atan2((1.0 if side == "left" else -1.0) * float(d[0]), float(d[1])))
+
+
+def _analyse(truth_path: Path, model_path: Path) -> ClipResult:
+    """Run the model over one clip (once per session) and compare with the renderer's joints and angles."""
+    name = truth_path.name.removesuffix(".truth.json")
+    if name in _CACHE:
+        return _CACHE[name]
+    from posecount.pose import PoseEstimator, PoseOptions
+    from posecount.sources import VideoFileSource
+
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    script = MotionScript.from_dict(truth["script"])
+    res = ClipResult(name)
+    height_px = script.look.height_px
+    near = script.near_side
+    with PoseEstimator(PoseOptions(model_path=model_path)) as est, \
+            VideoFileSource(SAMPLES_DIR / truth["video"]) as src:
+        for frame in src:
+            res.frames += 1
+            pose = est.estimate(frame.image, frame.timestamp_ms)
+            if pose is None:
+                continue
+            res.found += 1
+            if not script.person_present:
+                continue
+            t_s = frame.index / script.fps
+            joints = {k: np.asarray(v) for k, v in joints_at(script, t_s).items()}
+            angles = angles_at(script, t_s)
+            ph = rep_phase_at(script, t_s)
+            xy = pose.image_xy.astype(np.float64)
+            model = {(s, j): xy[LANDMARK[(s, j)]] for s in ("left", "right") for j in JOINTS}
+            for side in ("left", "right"):
+                for j in JOINTS:
+                    e = float(np.linalg.norm(model[(side, j)] - joints[f"{side}_{j}"])) / height_px
+                    res.errors.setdefault(f"{side}_{j}", []).append(e)
+            res.phase.append(ph.phase)
+            work = ph.timing.side if ph.timing else None
+            res.working.append(work)
+            if script.view == "front":
+                sides = [work] if work else ["left", "right"]
+                for s in sides:
+                    res.drive_err_deg.append(_abduction(model[(s, "hip")], model[(s, "ankle")], s)
+                                             - angles[f"{s}_abduction_deg"])
+            elif near is not None:
+                raw = _interior(model[(near, "hip")], model[(near, "knee")], model[(near, "ankle")])
+                res.drive_err_deg.append(raw - angles[f"{near}_knee_deg"])
+                own = np.linalg.norm(model[(near, "ankle")] - joints[f"{near}_ankle"])
+                other = np.linalg.norm(model[(near, "ankle")] - joints[f"{OTHER[near]}_ankle"])
+                res.swapped.append(bool(other < own))
+    _CACHE[name] = res
+    return res
+
+
+def _truth(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [p.name.removesuffix(".truth.json") for p in paths]
+
+
+WITH_PERSON = [p for p in TRUTHS if _truth(p)["person_present"]]
+NOBODY = [p for p in TRUTHS if not _truth(p)["person_present"]]
+STANDING = [p for p in WITH_PERSON if _truth(p)["view"] == "front"]
+SEATED = [p for p in WITH_PERSON if _truth(p)["view"] != "front"]
+
+
+def _pct(x: np.ndarray, q: float) -> float:
+    return float(np.percentile(x, q)) if x.size else math.nan
+
+
+def _report(res: ClipResult, script: MotionScript, record_property) -> str:
+    parts = [f"{res.name}: pose on {res.found}/{res.frames} ({100 * res.detection_rate:.1f} %)"]
+    record_property("detection_pct", round(100 * res.detection_rate, 2))
+    for j in JOINTS:
+        e = res.joint_errors(j)
+        if e.size:
+            parts.append(f"{j} {100 * _pct(e, 50):.1f}/{100 * _pct(e, 95):.1f} %H")
+            record_property(f"{j}_median_pct", round(100 * _pct(e, 50), 2))
+            record_property(f"{j}_p95_pct", round(100 * _pct(e, 95), 2))
+    drive = np.abs(np.array(res.drive_err_deg))
+    if drive.size:
+        what = "abduction" if script.view == "front" else "raw knee angle"
+        parts.append(f"{what} |err| median {_pct(drive, 50):.1f}° p95 {_pct(drive, 95):.1f}°")
+        record_property("drive_err_median_deg", round(_pct(drive, 50), 2))
+    if script.view != "front" and script.near_side and res.phase:
+        phase = np.array(res.phase)
+        knee = np.array(res.errors[f"{script.near_side}_knee"])
+        signed = np.array(res.drive_err_deg)
+        swapped = np.array(res.swapped)
+        for label, mask in (("rest", phase == "rest"), ("top", phase == "hold")):
+            if mask.any():
+                parts.append(f"{label}: working knee {100 * _pct(knee[mask], 50):.1f} %H, knee angle err "
+                             f"{_pct(signed[mask], 50):+.1f}°")
+                record_property(f"knee_err_{label}_pct", round(100 * _pct(knee[mask], 50), 2))
+        apart = phase == "hold"
+        if apart.any():
+            share = 100 * float(swapped[apart].mean())
+            parts.append(f"working ankle labelled as the other leg on {share:.0f} % of top frames")
+            record_property("swapped_top_pct", round(100 * float(swapped[apart].mean()), 1))
+    line = "; ".join(parts)
+    print(line)
+    return line
+
+
+def test_there_are_samples() -> None:
+    assert WITH_PERSON and NOBODY and STANDING and SEATED
+
+
+@pytest.mark.parametrize("truth_path", WITH_PERSON, ids=_ids(WITH_PERSON))
+def test_pose_found_on_almost_every_frame(truth_path: Path, model_path: Path, record_property) -> None:
+    res = _analyse(truth_path, model_path)
+    truth = _truth(truth_path)
+    _report(res, MotionScript.from_dict(truth["script"]), record_property)
+    assert res.frames == truth["source"]["frames"]
+    assert res.detection_rate >= MIN_DETECTION, f"{res.name}: pose on only {100 * res.detection_rate:.1f} %"
+
+
+@pytest.mark.parametrize("truth_path", STANDING, ids=_ids(STANDING))
+def test_standing_landmarks_match_the_renderer(truth_path: Path, model_path: Path) -> None:
+    res = _analyse(truth_path, model_path)
+    for j in JOINTS:
+        e = res.joint_errors(j)
+        med, p95 = _pct(e, 50), _pct(e, 95)
+        max_med, max_p95 = STANDING_BOUNDS[j]
+        assert med <= max_med, f"{res.name} {j}: median error {100 * med:.1f} % of body height"
+        assert p95 <= max_p95, f"{res.name} {j}: 95th percentile error {100 * p95:.1f} % of body height"
+
+
+@pytest.mark.parametrize("truth_path", SEATED, ids=_ids(SEATED))
+def test_seated_clips_are_measured(truth_path: Path, model_path: Path) -> None:
+    """Seated landmark quality is reported by the detection test, not asserted; here: the data is there."""
+    res = _analyse(truth_path, model_path)
+    assert len(res.swapped) == len(res.phase) == res.found
+
+
+@pytest.mark.parametrize("truth_path", NOBODY, ids=_ids(NOBODY))
+def test_nobody_is_found_in_an_empty_room(truth_path: Path, model_path: Path, record_property) -> None:
+    res = _analyse(truth_path, model_path)
+    record_property("detection_pct", round(100 * res.detection_rate, 2))
+    print(f"{res.name}: pose on {res.found}/{res.frames} frames")
+    assert res.detection_rate <= MAX_DETECTION_EMPTY, f"{res.name}: pose on {100 * res.detection_rate:.1f} %"
