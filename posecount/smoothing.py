@@ -109,22 +109,25 @@ class SmoothingSettings:
 
 
 def unswap_legs(pose: Pose, previous: Pose | None) -> Pose:
-    """Swap the two legs' labels back if the swapped assignment is much closer to the previous frame.
+    """Swap left/right labels back, joint by joint, where the swapped assignment is much closer to the
+    previous frame.
 
-    MediaPipe sometimes labels the left leg as the right one (side-on, where the legs overlap, every few
-    frames). A true left/right change of a whole leg between two frames is physically impossible, so
-    continuity decides. Front-on the legs are far apart and a correct label is never "much closer" swapped.
+    MediaPipe sometimes gives the left leg's label to the right one: seen side-on, where the legs overlap,
+    often just for the ankles and feet, every few frames. A joint cannot jump to the other leg between two
+    frames, so continuity decides for each pair (hips, knees, ankles, heels, toes). Front-on the legs are
+    apart and a correct label is never "much closer" swapped, so this is safe for every view.
     """
     if previous is None:
         return pose
     cur, prev = pose.image_xy, previous.image_xy
-    left, right = list(LEFT_LEG), list(RIGHT_LEG)
-    keep = np.nansum(np.linalg.norm(cur[left] - prev[left], axis=1) + np.linalg.norm(cur[right] - prev[right], axis=1))
-    swap = np.nansum(np.linalg.norm(cur[left] - prev[right], axis=1) + np.linalg.norm(cur[right] - prev[left], axis=1))
-    if not swap < 0.5 * keep:
-        return pose
     order = np.arange(len(cur))
-    order[left], order[right] = right, left
+    for left, right in zip(LEFT_LEG, RIGHT_LEG, strict=True):
+        keep = np.linalg.norm(cur[left] - prev[left]) + np.linalg.norm(cur[right] - prev[right])
+        swap = np.linalg.norm(cur[left] - prev[right]) + np.linalg.norm(cur[right] - prev[left])
+        if swap < 0.5 * keep:
+            order[left], order[right] = right, left
+    if np.array_equal(order, np.arange(len(cur))):
+        return pose
     return Pose(image_xy=pose.image_xy[order], world_xyz=pose.world_xyz[order],
                 visibility=pose.visibility[order], presence=pose.presence[order])
 

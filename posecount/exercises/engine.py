@@ -335,15 +335,22 @@ def _median5(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _speed_deg_s(t_ms: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """Angular speed from central differences over +-2 samples (NaN-safe: unknown speed counts as fast)."""
-    if angle.size < 5:
+def _speed_deg_s(t_ms: np.ndarray, angle: np.ndarray, window_s: float = 0.3) -> np.ndarray:
+    """Angular speed as the least-squares slope over a centred window of ~``window_s`` (a first-order
+    Savitzky-Golay derivative): far less noisy than a frame difference. Unknown speed counts as fast."""
+    n = angle.size
+    if n < 5:
         return np.zeros_like(angle)
-    speed = np.full_like(angle, np.inf)
-    dt_s = (t_ms[4:] - t_ms[:-4]) / 1000.0
+    period_s = float(np.median(np.diff(t_ms))) / 1000.0 or 1 / 30
+    half = max(2, round(window_s / period_s / 2))
+    half = min(half, (n - 1) // 2)
+    offsets = np.arange(-half, half + 1, dtype=np.float64)
+    kernel = offsets / (np.sum(offsets**2) * period_s)
+    filled = np.where(np.isfinite(angle), angle, np.nan)
+    padded = np.pad(filled, half, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
     with np.errstate(all="ignore"):
-        speed[2:-2] = (angle[4:] - angle[:-4]) / dt_s
-    speed[:2], speed[-2:] = speed[2], speed[-3]
+        speed = windows @ kernel
     return np.where(np.isfinite(speed), speed, np.inf)
 
 
