@@ -22,7 +22,7 @@ pytestmark = [
     pytest.mark.shared,
     pytest.mark.model,
     pytest.mark.skipif(not (CLIPS / "manifest.tsv").is_file(),
-                       reason=f"no real clips at {CLIPS} (they live beside the checkout in ../shared, not in the repo)"),
+                       reason=f"no real clips at {CLIPS} (they live in ../shared, not in the repo)"),
 ]
 
 

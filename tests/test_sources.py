@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import cv2
@@ -44,11 +45,10 @@ def test_video_frames_carry_index_and_the_videos_own_timestamps(tmp_path: Path) 
         (lambda p: (p.mkdir(), p)[1], "is a directory"),
     ],
 )
-def test_bad_files_raise_one_line(tmp_path: Path, make, expected: str) -> None:  # noqa: ANN001
+def test_bad_files_raise_one_line(tmp_path: Path, make, expected: str) -> None:
     path = make(tmp_path / "bad.mp4")
-    with pytest.raises(InputError, match=expected) as info:
-        with VideoFileSource(path) as src:
-            list(src)
+    with pytest.raises(InputError, match=expected) as info, VideoFileSource(path) as src:
+        list(src)
     assert "\n" not in str(info.value)
 
 
@@ -57,9 +57,8 @@ def test_truncated_video_is_an_error(tmp_path: Path) -> None:
     data = video.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputError) as info:
-        with VideoFileSource(cut) as src:
-            list(src)
+    with pytest.raises(InputError) as info, VideoFileSource(cut) as src:
+        list(src)
     assert "truncated" in str(info.value) or "not a readable video" in str(info.value)
 
 
@@ -78,5 +77,5 @@ def test_paced_latest_frame_keeps_timestamps_and_ends(tmp_path: Path) -> None:
         got.append(frame)
     latest.close()
     assert latest.error is None
-    assert got and all(b.timestamp_ms > a.timestamp_ms for a, b in zip(got, got[1:], strict=False))
+    assert got and all(b.timestamp_ms > a.timestamp_ms for a, b in itertools.pairwise(got))
     assert len(got) + latest.dropped == 12
