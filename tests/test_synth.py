@@ -358,12 +358,13 @@ def test_rules_agree_with_the_engine_defaults() -> None:
         by_code = {r.code: r for r in spec.rules}
         assert by_code["trunk_lean"].max == rules.lean_threshold_deg
         if name == "side-leg-raise":
-            assert by_code["knee_bent"].max == 20.0
+            assert by_code["knee_bent"].max == rules.knee_threshold_deg
             assert rules.knee_bend_clean is not None and rules.knee_bend_fault is not None
-            assert rules.knee_bend_clean.hi < 20.0 < rules.knee_bend_fault.lo
+            assert rules.knee_bend_clean.hi < rules.knee_threshold_deg < rules.knee_bend_fault.lo
         else:
-            assert by_code["knee_bent"].min == 165.0
-            assert by_code["toes_not_up"].max == 25.0
-            assert rules.peak_bent is not None and rules.peak_bent.hi < 165.0 < rules.peak_clean.lo
+            assert by_code["knee_bent"].min == rules.knee_threshold_deg
+            assert by_code["toes_not_up"].max == rules.ankle_threshold_deg
+            assert rules.peak_bent is not None
+            assert rules.peak_bent.hi < rules.knee_threshold_deg < rules.peak_clean.lo
             assert rules.ankle_clean is not None and rules.ankle_fault is not None
-            assert rules.ankle_clean.hi < 25.0 < rules.ankle_fault.lo
+            assert rules.ankle_clean.hi < rules.ankle_threshold_deg < rules.ankle_fault.lo

@@ -17,6 +17,7 @@ from posecount.synth.rules import check_script
 from posecount.synth.samples import (
     SAMPLES,
     SIZE_BUDGET_BYTES,
+    Sample,
     file_sha256,
     sample_by_name,
     write_readme,
@@ -56,7 +57,7 @@ def _cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify(chosen: list, committed: Path) -> int:
+def _verify(chosen: list[Sample], committed: Path) -> int:
     bad = 0
     with tempfile.TemporaryDirectory(prefix="posecount-synth-") as tmp:
         for s in chosen:

@@ -94,14 +94,11 @@ class FrameRenderer:
     def __init__(self, script: MotionScript) -> None:
         self.script = script
         self._background = render_background(script)
-        if script.person_present or script.scene.chair:
-            self._static: list[Shape] = chair_side_shapes(script) if (
-                script.scene.chair and script.view != "front") else []
-        else:
-            self._static = []
-        self._chair_front = chair_front_shapes(script) if (script.scene.chair and script.view == "front") else []
-        if self._static:
-            draw_shapes(self._background, self._static)
+        chair = script.scene.chair
+        # seated: the chair is behind the person, part of the static scene; standing: in front of them
+        if chair and script.view != "front":
+            draw_shapes(self._background, chair_side_shapes(script))
+        self._chair_front: list[Shape] = chair_front_shapes(script) if (chair and script.view == "front") else []
 
     def render(self, index: int) -> np.ndarray:
         s = self.script

@@ -8,7 +8,7 @@ derives (counted, faults) from a rep's numbers; :func:`check_script` compares th
 
 Two derived quantities are checked as the engine measures them, not as scripted, because the easing
 stretches them: the *effective hold* (how long the driving angle stays within ``hold_band_deg`` of its
-peak: the plateau plus the slow ends of the rise and the lowering, or only the still part of that) and
+peak and moves slower than ``hold_max_speed_deg_s``: the plateau plus the slowest ends of the ramps) and
 the *effective lowering* (the engine times 80 %→30 % of the way down and scales it to 100 %, which for a
 cosine ease is 0.67 × lower_s).
 """
@@ -62,6 +62,10 @@ class TruthRules:
     knee_bend_fault: Band | None
     ankle_clean: Band | None
     ankle_fault: Band | None
+    #: knee_bent: side-leg-raise knee flexion above this; seated knee angle below this (at the top)
+    knee_threshold_deg: float
+    #: toes_not_up: ankle plantarflexion above this at the top (seated)
+    ankle_threshold_deg: float | None
     rise: Band = Band(0.8, 3.0)
     min_rest_s: float = 1.5
     min_initial_rest_s: float = 1.0
@@ -78,19 +82,22 @@ SIDE_LEG_RAISE = TruthRules(
     lower_clean=Band(1.5, 3.0), lower_fast=Band(0.3, 0.5),
     lean_clean=Band(0.0, 2.0), lean_fault=Band(16.0, 22.0), lean_threshold_deg=10.0,
     knee_bend_clean=Band(0.0, 3.0), knee_bend_fault=Band(35.0, 45.0),
-    ankle_clean=None, ankle_fault=None,
+    ankle_clean=None, ankle_fault=None, knee_threshold_deg=20.0, ankle_threshold_deg=None,
 )
 
 SEATED_KNEE_EXTENSION = TruthRules(
     exercise="seated-knee-extension", start_deg=115.0, target_deg=150.0, hysteresis_deg=4.0,
-    hold_band_deg=6.0, min_hold_s=1.0, min_lower_s=0.0, hold_max_speed_deg_s=10.0,
+    hold_band_deg=12.0, min_hold_s=1.0, min_lower_s=0.0, hold_max_speed_deg_s=25.0,
     peak_clean=Band(172.0, 180.0), peak_small=Band(125.0, 135.0), peak_bent=Band(155.0, 158.0),
     hold_clean=Band(1.8, 3.0), hold_short=Band(0.3, 0.5),
     lower_clean=Band(1.2, 2.5), lower_fast=None,
     lean_clean=Band(0.0, 8.0), lean_fault=Band(30.0, 35.0), lean_threshold_deg=20.0,
     knee_bend_clean=None, knee_bend_fault=None,
-    ankle_clean=Band(0.0, 8.0), ankle_fault=Band(40.0, 50.0),
+    ankle_clean=Band(0.0, 8.0), ankle_fault=Band(40.0, 50.0), knee_threshold_deg=165.0, ankle_threshold_deg=30.0,
 )
+
+#: A short hold's upper bound counts the ramps' ends as still up to this multiple of the speed limit.
+SPEED_SLACK = 2.0
 
 RULES: dict[str, TruthRules] = {r.exercise: r for r in (SIDE_LEG_RAISE, SEATED_KNEE_EXTENSION)}
 
@@ -133,11 +140,11 @@ def drive_curve(script: MotionScript, rep: Rep, dt_s: float = 0.001) -> list[flo
 
 
 def effective_hold_s(script: MotionScript, rep: Rep, dt_s: float = 0.001,
-                     still_only: bool = False) -> float:
+                     max_speed_deg_s: float | None = None) -> float:
     """How long the engine would see the leg held: the longest stretch within the hold band of the peak.
 
-    ``still_only``: count only where the angle also moves slower than ``hold_max_speed_deg_s`` (the engine
-    ignores the slow ends of the ramps that way). Band-only is the upper bound, band-and-still the lower.
+    ``max_speed_deg_s``: count only where the angle also moves slower than this (the engine's
+    ``hold_max_speed_deg_s`` keeps the slow ends of the ramps out of the hold that way). None: band only.
     """
     rules = RULES[script.exercise]
     curve = drive_curve(script, rep, dt_s)
@@ -145,9 +152,9 @@ def effective_hold_s(script: MotionScript, rep: Rep, dt_s: float = 0.001,
     best = run = 0
     for i, a in enumerate(curve):
         ok = a >= peak - rules.hold_band_deg and a >= rules.target_deg - rules.hysteresis_deg
-        if ok and still_only:
+        if ok and max_speed_deg_s is not None:
             lo, hi = max(i - 1, 0), min(i + 1, len(curve) - 1)
-            ok = abs(curve[hi] - curve[lo]) / ((hi - lo) * dt_s) <= rules.hold_max_speed_deg_s
+            ok = abs(curve[hi] - curve[lo]) / ((hi - lo) * dt_s) <= max_speed_deg_s
         run = run + 1 if ok else 0
         best = max(best, run)
     return best * dt_s
@@ -200,13 +207,14 @@ def expected_verdict(script: MotionScript, rep: Rep) -> Verdict:
     short = _classify(rep.hold_s, r.hold_clean, r.hold_short, "hold_s", problems)
     if reached and short:
         faults.add("hold_too_short")
-        eff_hold = effective_hold_s(script, rep)
+        # upper bound: a smoothed speed estimate lags, so allow twice the engine's speed limit
+        eff_hold = effective_hold_s(script, rep, max_speed_deg_s=SPEED_SLACK * r.hold_max_speed_deg_s)
         if eff_hold > (1.0 - r.hold_margin) * r.min_hold_s:
             problems.append(f"hold_s {rep.hold_s:g}: the engine could see a {eff_hold:.2f} s hold (the ends of "
                             f"the rise and the lowering stay in the hold band), too near min_hold_s "
                             f"{r.min_hold_s:g}; shorten the hold, the rise or the lowering")
     elif reached and short is False:
-        eff_hold = effective_hold_s(script, rep, still_only=True)
+        eff_hold = effective_hold_s(script, rep, max_speed_deg_s=r.hold_max_speed_deg_s)
         if eff_hold < (1.0 + r.hold_margin) * r.min_hold_s:
             problems.append(f"hold_s {rep.hold_s:g}: effective hold {eff_hold:.2f} s too near {r.min_hold_s:g} s")
 

@@ -95,6 +95,13 @@ class Rep:
     expect_counted: bool = True
     expect_faults: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        for name in ("peak_deg", "rise_s", "hold_s", "lower_s", "rest_s", "knee_bend_deg", "ankle_plantarflex_deg"):
+            setattr(self, name, float(getattr(self, name)))
+        if self.trunk_lean_deg is not None:
+            self.trunk_lean_deg = float(self.trunk_lean_deg)
+        self.expect_faults = list(self.expect_faults)
+
 
 @dataclass
 class MotionScript:
@@ -124,6 +131,13 @@ class MotionScript:
     rest_trunk_deg: float = 5.0
     reps: list[Rep] = field(default_factory=list)
     version: int = SCRIPT_VERSION
+
+    def __post_init__(self) -> None:
+        for name in ("fps", "sway_px", "hold_wobble_deg", "initial_rest_s", "tail_s", "stance_deg",
+                     "rest_knee_deg", "rest_trunk_deg"):
+            setattr(self, name, float(getattr(self, name)))
+        if self.duration_s is not None:
+            self.duration_s = float(self.duration_s)
 
     # -- derived ------------------------------------------------------------------------------------
     @property
@@ -200,6 +214,8 @@ def validate_structure(script: MotionScript) -> list[str]:
         problems.append("hold_wobble_deg must be within 0..1")
     if script.reps and not script.person_present:
         problems.append("reps need a person")
+    if script.exercise == "seated-knee-extension" and script.person_present and not script.scene.chair:
+        problems.append("a seated person needs the chair (scene.chair)")
     for i, rep in enumerate(script.reps, 1):
         if rep.side not in ("left", "right"):
             problems.append(f"rep {i}: side must be left or right")
