@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from posecount.atomic import atomic_open
 from posecount.errors import PosecountError
 from posecount.synth.rules import check_script
 from posecount.synth.samples import (
@@ -85,7 +86,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.output)
     clip = write_clip(script, out)
     truth = out.with_name(out.name.removesuffix(out.suffix) + ".truth.json")
-    truth.write_text(truth_json(build_truth(script, out.name)), encoding="utf-8")
+    with atomic_open(truth, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(truth_json(build_truth(script, out.name)))
     print(f"wrote {out} ({clip.frames} frames, {clip.fourcc}) and {truth}")
     return 0
 

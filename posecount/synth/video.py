@@ -43,18 +43,28 @@ class WrittenClip:
 
 
 @contextlib.contextmanager
-def _quiet_opencv() -> Iterator[None]:
-    """Silence OpenCV's own logging while probing codecs (a failed 'avc1' probe is expected)."""
-    try:
-        old = cv2.utils.logging.getLogLevel()
+def _quiet_probe() -> Iterator[None]:
+    """Silence OpenCV's and FFmpeg's native logging while probing a codec (a failed 'avc1' probe is expected
+    and FFmpeg prints its reasons straight to file descriptor 2). Only around opening the writer."""
+    old_level = None
+    with contextlib.suppress(AttributeError):
+        old_level = cv2.utils.logging.getLogLevel()
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    except AttributeError:  # pragma: no cover - builds without the logging utils
-        yield
-        return
+    saved_fd = None
+    try:
+        saved_fd = os.dup(2)
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+    except OSError:
+        saved_fd = None
     try:
         yield
     finally:
-        cv2.utils.logging.setLogLevel(old)
+        if saved_fd is not None:
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+        if old_level is not None:
+            cv2.utils.logging.setLogLevel(old_level)
 
 
 def open_writer(path: Path, fps: float, size_wh: tuple[int, int], fourccs: Sequence[str] = DEFAULT_FOURCCS,
@@ -64,7 +74,7 @@ def open_writer(path: Path, fps: float, size_wh: tuple[int, int], fourccs: Seque
     if bitrate_bps:
         params = [cv2.VIDEOWRITER_PROP_BITRATE, int(bitrate_bps)]
     for code in fourccs:
-        with _quiet_opencv():
+        with _quiet_probe():
             writer = cv2.VideoWriter(str(path), cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*code), float(fps),
                                      size_wh, params)
         if writer.isOpened():
