@@ -368,3 +368,33 @@ def test_rules_agree_with_the_engine_defaults() -> None:
             assert rules.peak_bent.hi < rules.knee_threshold_deg < rules.peak_clean.lo
             assert rules.ankle_clean is not None and rules.ankle_fault is not None
             assert rules.ankle_clean.hi < rules.ankle_threshold_deg < rules.ankle_fault.lo
+
+
+# -- the command line --------------------------------------------------------------------------------------
+def test_cli_check_and_render(tmp_path: Path) -> None:
+    from posecount.synth.__main__ import main
+
+    good = _small_script(width=640, height=480)
+    bad = _small_script(width=640, height=480, reps=[_slr_rep(peak_deg=20.0)])
+    (tmp_path / "good.json").write_text(good.to_json(), encoding="utf-8")
+    (tmp_path / "bad.json").write_text(bad.to_json(), encoding="utf-8")
+    assert main(["check", str(tmp_path / "good.json")]) == 0
+    assert main(["check", str(tmp_path / "bad.json")]) == 1
+    assert main(["render", str(tmp_path / "bad.json"), str(tmp_path / "bad.mp4")]) == 2
+    assert not (tmp_path / "bad.mp4").exists()
+    short = replace(good, width=320, height=240, look=Look(height_px=190.0, floor_y_frac=0.9))
+    (tmp_path / "short.json").write_text(short.to_json(), encoding="utf-8")
+    assert main(["render", str(tmp_path / "short.json"), str(tmp_path / "short.mp4")]) == 0
+    truth = json.loads((tmp_path / "short.truth.json").read_text(encoding="utf-8"))
+    assert truth == build_truth(short, "short.mp4")
+    assert main(["samples", "--only", "no_such_sample"]) == 2
+
+
+def test_a_committed_clip_regenerates_byte_for_byte(tmp_path: Path) -> None:
+    """One clip with a person and the chair, end to end (the generator's --verify does all of them)."""
+    from posecount.synth.samples import sample_by_name, write_sample
+
+    sample = sample_by_name("slr_standing_still")
+    clip, _ = write_sample(sample, tmp_path)
+    committed = SAMPLES_DIR / f"{sample.name}.mp4"
+    assert hashlib.sha256(committed.read_bytes()).hexdigest() == clip.sha256
