@@ -131,10 +131,12 @@ def evaluate_directory(directory: Path, options: PoseOptions, out_dir: Path | No
 
 
 def render_scorecard(results: list[ClipScore], console: Console) -> None:
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # a log or a pipe: do not squeeze the table
     table = Table(title="posecount evaluate", show_lines=False)
-    for col in ("clip", "counts L/R (truth)", "reps matched", "counted agree", "faults caught", "false faults",
-                "extra", "ok"):
-        table.add_column(col)
+    table.add_column("clip", no_wrap=True)
+    for col in ("counts L/R (truth)", "reps matched", "counted agree", "faults caught", "false faults", "extra", "ok"):
+        table.add_column(col, no_wrap=True)
     for s in results:
         table.add_row(
             s.name, f"{s.counts.get('left', 0)}/{s.counts.get('right', 0)} "

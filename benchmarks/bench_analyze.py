@@ -1,0 +1,99 @@
+"""Benchmark of `posecount analyze` (a script that prints figures; not a test).
+
+    python benchmarks/bench_analyze.py [VIDEO] [--exercise NAME]
+
+Prints, on the same clip:
+  * bare MediaPipe inference: decode + PoseLandmarker (VIDEO mode) per frame, nothing else;
+  * `analyze --no-video`: the whole pipeline, writing report/csv/png;
+  * the engine's own cost per frame (smoothing + features + rep counter + coach), from recorded poses;
+  * memory: the Python heap while the engine runs 1x and 20x the clip's length (must stay flat).
+Goals (issue 3): analyze >= 0.9x bare inference, engine < 0.5 ms/frame, memory flat in video length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from posecount.exercises import get_exercise
+from posecount.models import ensure_model
+from posecount.pipeline import Session, run_analysis, run_pose_extraction
+from posecount.pose import PoseEstimator, PoseOptions
+from posecount.sources import VideoFileSource
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bare_inference_fps(video: Path, options: PoseOptions) -> tuple[float, int]:
+    with VideoFileSource(video) as source, PoseEstimator(options) as estimator:
+        t0 = time.perf_counter()
+        n = 0
+        for frame in source:
+            estimator.estimate(frame.image, frame.timestamp_ms)
+            n += 1
+        return n / (time.perf_counter() - t0), n
+
+
+def analyze_fps(video: Path, exercise: str, options: PoseOptions) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        report = run_analysis(video, get_exercise(exercise), Path(tmp), options, write_video=False)
+        return report.frames_read / (time.perf_counter() - t0)
+
+
+def engine_cost(video: Path, exercise: str, options: PoseOptions, repeat: int) -> tuple[float, list[float]]:
+    """ms/frame of Session.step over recorded poses, and the heap peak (MB) for 1x and ``repeat``x the clip."""
+    with tempfile.TemporaryDirectory() as tmp:
+        track = run_pose_extraction(video, Path(tmp), options)
+    spec = get_exercise(exercise)
+    frames = list(track)
+    period = int(frames[-1][1] - frames[0][1]) + 1000
+    peaks = []
+    per_frame_ms = 0.0
+    for times in (1, repeat):
+        gc.collect()
+        tracemalloc.start()
+        session = Session(spec, (track.source.width, track.source.height))
+        t0 = time.perf_counter()
+        for k in range(times):
+            for index, ts, pose in frames:
+                session.step(index, ts + k * period, pose)
+        elapsed = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        peaks.append(peak / 1e6)
+        if times == 1:
+            # timed again without tracemalloc, which slows allocation
+            session = Session(spec, (track.source.width, track.source.height))
+            t0 = time.perf_counter()
+            for index, ts, pose in frames:
+                session.step(index, ts, pose)
+            per_frame_ms = (time.perf_counter() - t0) * 1000 / len(frames)
+        del session, elapsed
+    return per_frame_ms, peaks
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="posecount analyze benchmark")
+    ap.add_argument("video", nargs="?", type=Path, default=ROOT / "samples" / "slr_clean_alternating.mp4")
+    ap.add_argument("--exercise", default="side-leg-raise")
+    ap.add_argument("--repeat", type=int, default=20)
+    args = ap.parse_args()
+    options = PoseOptions(model_path=ensure_model("full", progress=False))
+    bare, n = bare_inference_fps(args.video, options)
+    full = analyze_fps(args.video, args.exercise, options)
+    engine_ms, peaks = engine_cost(args.video, args.exercise, options, args.repeat)
+    print(f"clip: {args.video.name} ({n} frames)")
+    print(f"bare MediaPipe inference : {bare:6.1f} frames/s")
+    print(f"analyze --no-video       : {full:6.1f} frames/s  ({full / bare:.2f}x bare; goal >= 0.9x)")
+    print(f"engine per frame         : {engine_ms:6.3f} ms  (goal < 0.5 ms)")
+    print(f"engine heap peak         : {peaks[0]:6.2f} MB for 1x, {peaks[1]:.2f} MB for {args.repeat}x the clip "
+          "(flat = bounded by one attempt, not by the video)")
+
+
+if __name__ == "__main__":
+    main()
