@@ -163,10 +163,20 @@ class LiveStats:
 
 
 @dataclass
-class LiveResult:
+class Segment:
+    """An exercise segment ended by Tab: its own report, and when it ran (seconds of the source)."""
+
     report: Report
+    start_s: float
+    end_s: float
+
+
+@dataclass
+class LiveResult:
+    report: Report  # the exercise on screen at the end
     stats: LiveStats
     end_reason: EndReason
+    segments: list[Segment] = field(default_factory=list)  # earlier exercises (Tab), in order
     segment_files: list[Path] = field(default_factory=list)
 
 
@@ -197,15 +207,6 @@ class ArrivalStamps:
         self._source.close()
 
 
-@dataclass
-class _Segment:
-    """An exercise segment ended by Tab, kept for the report."""
-
-    report: Report
-    start_s: float
-    end_s: float
-
-
 class LiveLoop:
     """The live session over any frame feed, estimator, window and speaker (all injectable for tests).
 
@@ -233,7 +234,7 @@ class LiveLoop:
         self.paused = False
         self.muted = speaker.muted if speaker is not None else True
         self.stats = LiveStats()
-        self.segments: list[_Segment] = []
+        self.segments: list[Segment] = []
         self.notes: list[str] = []  # warnings of the live path itself (resets, lost camera...)
         self._result: FrameResult | None = None
         self._spoken: tuple[str, int] | None = None
@@ -273,7 +274,7 @@ class LiveLoop:
         self.stats.frames_captured = self._captured()
         if reason == EndReason.SOURCE_LOST and self.window.is_open():
             self._notice(self.notes[-1] if self.notes else "The camera was lost")
-        return LiveResult(self.report(), self.stats, reason)
+        return LiveResult(self.report(), self.stats, reason, list(self.segments))
 
     def _source_end(self) -> EndReason:
         error = self.feed.error
@@ -365,7 +366,7 @@ class LiveLoop:
             self.session.finish()
             if self.session.counter.reps:
                 start_s = (self._segment_start_ms or 0) / 1000.0
-                self.segments.append(_Segment(self._build_report(self.session, self.spec), start_s, self._now_s()))
+                self.segments.append(Segment(self._build_report(self.session, self.spec), start_s, self._now_s()))
             self.session = Session(new, self._frame_wh)
             self._segment_start_ms = self._last_frame.timestamp_ms if self._last_frame else None
             self._session_start_ms = self._segment_start_ms
@@ -535,15 +536,7 @@ def run_live_session(options: LiveOptions, window: Window | None = None, speaker
             window.close()
         if own_speaker and speaker is not None:
             speaker.close()
-    for n, segment in enumerate(loop.segments, start=1):
-        path = out_dir / f"report-segment-{n}-{segment.report.exercise}.json"
-        segment.report.write_json(path)
-        result.segment_files.append(path)
-        c = segment.report.counts
-        result.report.warnings.append(
-            f"the exercise was switched during the session: {segment.report.exercise} from {segment.start_s:.1f} "
-            f"to {segment.end_s:.1f} s (left {c['left']}, right {c['right']} counted) is in {path.name}")
-    result.report.write_json(out_dir / "report.json")
+    save_live_result(result, out_dir)
     s = result.stats.summary()
     log.info("live: %s after %.1f s; %.1f fps shown, %d of %d frames skipped (longest gap %.0f ms), "
              "capture-to-display %.0f ms (p95 %.0f)", result.end_reason, result.stats.elapsed_s, s["display_fps"],
@@ -552,10 +545,25 @@ def run_live_session(options: LiveOptions, window: Window | None = None, speaker
     return result
 
 
+def save_live_result(result: LiveResult, out_dir: Path) -> None:
+    """``report.json`` (the exercise on screen at the end) and one ``report-segment-N-EXERCISE.json`` per
+    earlier exercise segment, each named in report.json's warnings. report.json is written last."""
+    out_dir = Path(out_dir)
+    for n, segment in enumerate(result.segments, start=1):
+        path = out_dir / f"report-segment-{n}-{segment.report.exercise}.json"
+        segment.report.write_json(path)
+        result.segment_files.append(path)
+        c = segment.report.counts
+        result.report.warnings.append(
+            f"the exercise was switched during the session: {segment.report.exercise} from {segment.start_s:.1f} "
+            f"to {segment.end_s:.1f} s (left {c['left']}, right {c['right']} counted) is in {path.name}")
+    result.report.write_json(out_dir / "report.json")
+
+
 def run_live(options: LiveOptions) -> Report:
     """``posecount live``: the session's report (also written to ``options.out_dir/report.json``)."""
     return run_live_session(options).report
 
 
-__all__ = ["Action", "ArrivalStamps", "EndReason", "LiveLoop", "LiveOptions", "LiveResult", "LiveStats",
-           "action_for_key", "open_live_source", "run_live", "run_live_session"]
+__all__ = ["Action", "ArrivalStamps", "EndReason", "LiveLoop", "LiveOptions", "LiveResult", "LiveStats", "Segment",
+           "action_for_key", "open_live_source", "run_live", "run_live_session", "save_live_result"]

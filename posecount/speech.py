@@ -1,7 +1,8 @@
 """Spoken cues, offline, on a worker thread so the video never waits for a voice.
 
 The voice is the first that works of: pyttsx3 (the ``posecount[speech]`` extra, which drives the system's
-espeak-ng), the ``espeak-ng`` / ``espeak`` program, and the terminal bell. Which one is used is logged
+espeak-ng; on Linux it plays through ``aplay``, so only with alsa-utils present), the ``espeak-ng`` /
+``espeak`` program, and the terminal bell. Which one is used is logged
 once; without a real voice that log line says how to get one.
 
 :class:`Speaker` keeps at most one line waiting: a new line replaces the waiting one, and a line that
@@ -136,7 +137,10 @@ def espeak_binary() -> str | None:
 
 def default_voice() -> Voice:
     """The best voice available here (see the module docstring); logs which one, once."""
-    if _pyttsx3_importable():
+    if _pyttsx3_importable() and sys.platform.startswith("linux") and not shutil.which("aplay"):
+        # pyttsx3 >= 2.9 plays its espeak output through `aplay` on Linux (and fails noisily without it).
+        log.info("pyttsx3 needs aplay (alsa-utils) on Linux; not using it")
+    elif _pyttsx3_importable():
         try:
             voice: Voice = Pyttsx3Voice()
             log.info("spoken cues: pyttsx3")
