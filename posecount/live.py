@@ -69,6 +69,8 @@ CAMERA_SLOW_FRACTION = 0.7
 NOTICE_S = 2.0
 #: Measured fps is averaged over this many displayed frames.
 FPS_WINDOW_FRAMES = 30
+#: Latency and timing figures cover at most this many recent frames (5 min at 30 fps).
+STATS_FRAMES = 9000
 
 
 class Action(StrEnum):
@@ -144,13 +146,14 @@ class LiveStats:
     frames_skipped: int = 0  # delivered while the model was busy with an earlier one, never seen
     elapsed_s: float = 0.0
     display_fps: float = math.nan  # over the whole session
-    latency_ms: list[float] = field(default_factory=list)
-    wait_ms: list[float] = field(default_factory=list)  # from capture until the loop picked the frame up
-    model_ms: list[float] = field(default_factory=list)
+    # The last STATS_FRAMES frames' timings (bounded: a session may run for hours).
+    latency_ms: deque[float] = field(default_factory=lambda: deque(maxlen=STATS_FRAMES))
+    wait_ms: deque[float] = field(default_factory=lambda: deque(maxlen=STATS_FRAMES))  # capture → picked up
+    model_ms: deque[float] = field(default_factory=lambda: deque(maxlen=STATS_FRAMES))
     max_gap_ms: float = 0.0  # the longest stretch of source time between two processed frames
 
     def summary(self) -> dict[str, float]:
-        def pct(values: list[float], q: float) -> float:
+        def pct(values: deque[float], q: float) -> float:
             return float(np.percentile(values, q)) if values else math.nan
 
         return {
@@ -254,8 +257,11 @@ class LiveLoop:
                 if frame is None:
                     reason = self._source_end()
                     break
-                self._frame(frame)
-                action = action_for_key(self.window.poll_key(1))
+                arrived = self._frame(frame)
+                key = self.window.poll_key(1)  # also lets the window paint the frame
+                if arrived is not None:
+                    self.stats.latency_ms.append((self.clock() - arrived) * 1000.0)
+                action = action_for_key(key)
                 if action == Action.QUIT:
                     reason = EndReason.QUIT
                     break
@@ -293,7 +299,8 @@ class LiveLoop:
         self.notes.append(note)
         return EndReason.SOURCE_LOST
 
-    def _frame(self, frame: Frame) -> None:
+    def _frame(self, frame: Frame) -> float | None:
+        """Process and show one frame; returns when it arrived from the source, if known."""
         picked = self.clock()
         if self.session is None:
             h, w = frame.image.shape[:2]
@@ -321,8 +328,7 @@ class LiveLoop:
         now = self.clock()
         self._shown_at.append(now)
         self.stats.frames_shown += 1
-        if arrived is not None:
-            self.stats.latency_ms.append((now - arrived) * 1000.0)
+        return arrived
 
     def _compose(self, image: np.ndarray, pose: Pose | None, state: OverlayState) -> np.ndarray:
         """The screen: the frame (enlarged if small) with the overlay; or the bare frame when not drawing."""

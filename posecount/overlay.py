@@ -46,6 +46,8 @@ RED = (60, 60, 230)
 GREY = (160, 160, 160)
 DARK = (25, 25, 25)
 PANEL_ALPHA = 0.72
+#: Landmarks before this one are the face: not drawn (nose-to-ear lines read as spectacles from afar).
+FIRST_BODY_LANDMARK = 11
 LEG_LANDMARKS: dict[Side, tuple[int, ...]] = {"left": (23, 25, 27, 29, 31), "right": (24, 26, 28, 30, 32)}
 TONE_COLOURS: dict[str, tuple[int, int, int]] = {"fault": RED, "setup": ORANGE, "praise": GREEN, "step": WHITE}
 PHASE_WORDS: dict[Phase, str] = {Phase.REST: "Rest", Phase.LIFTING: "Lifting", Phase.HOLDING: "Holding",
@@ -246,13 +248,13 @@ def _skeleton(img: np.ndarray, pose: Pose, active: Side | None, u: float) -> Non
     thick = max(2, round(4 * u))
     finite = np.isfinite(xy).all(axis=1)
     for a, b in SKELETON:
-        if not (finite[a] and finite[b]):
+        if a < FIRST_BODY_LANDMARK or b < FIRST_BODY_LANDMARK or not (finite[a] and finite[b]):
             continue
         is_hot = a in hot and b in hot
         pa, pb = (int(xy[a][0]), int(xy[a][1])), (int(xy[b][0]), int(xy[b][1]))
         cv2.line(img, pa, pb, BLACK, thick + max(2, round(3 * u)) + (thick if is_hot else 0), cv2.LINE_AA)
         cv2.line(img, pa, pb, ORANGE if is_hot else WHITE, thick * (2 if is_hot else 1), cv2.LINE_AA)
-    for i in range(11, 33):
+    for i in range(FIRST_BODY_LANDMARK, 33):
         if finite[i]:
             cv2.circle(img, (int(xy[i][0]), int(xy[i][1])), thick + 2, ORANGE if i in hot else GREEN, -1,
                        cv2.LINE_AA)

@@ -453,9 +453,9 @@ def xvfb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XServer]:
         pytest.skip("Xvfb is not installed (Debian: apt-get install xvfb)")
     fbdir = tmp_path_factory.mktemp("xvfb")
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([binary, "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-fbdir", str(fbdir),
-                             "-nolisten", "tcp"], pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    command = [binary, "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-fbdir", str(fbdir), "-nocursor",
+               "-nolisten", "tcp"]
+    proc = subprocess.Popen(command, pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
     try:
         with os.fdopen(read_fd) as fh:
