@@ -49,7 +49,9 @@ class ViewSettings:
 
     min_visibility: float = 0.5
     front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
-    side_max_shoulder_ratio: float = 0.45  # side-on ~0.0-0.3
+    # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still
+    # rises and falls with each extension; beyond that the camera is in front and the leg moves toward it
+    side_max_shoulder_ratio: float = 0.8
     standing_min_leg_ratio: float = 0.9  # vertical hip→ankle drop / torso length, standing ~1.3-1.6
     seated_max_thigh_tilt_deg: float = 45.0  # a seated thigh is near horizontal
     min_body_fraction: float = 0.2  # shoulder→ankle height / frame height: closer than this is too far
