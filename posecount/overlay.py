@@ -90,7 +90,7 @@ def draw_overlay(image: np.ndarray, pose: Pose | None, state: OverlayState, mirr
     out = image.copy()
     h, w = out.shape[:2]
     u = _unit(w, h)
-    active = _active_side(state)
+    active = _active_side(state) if state.view_ok else None  # nothing is "working" while the view is wrong
     if pose is not None:
         _skeleton(out, pose, active, u)
     if mirror:

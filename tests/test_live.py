@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import cv2
 import numpy as np
@@ -735,3 +736,48 @@ def test_ctrl_c_saves_the_session(start_live: object, tmp_path: Path) -> None:
 def test_stats_summary_is_finite_when_empty() -> None:
     s = LiveStats().summary()
     assert s["frames_captured"] == 0 and np.isnan(s["latency_ms_p50"])
+
+
+class FakeCamera:
+    """Stands in for CameraSource: reports what a camera would read back."""
+
+    opened: ClassVar[list[tuple[int, tuple[int, int] | None, float | None]]] = []
+
+    def __init__(self, index: int, resolution_wh: tuple[int, int] | None = None, fps: float | None = None) -> None:
+        FakeCamera.opened.append((index, resolution_wh, fps))
+        self.info = SourceInfo(path=f"camera:{index}", fps=30.0, frames=0, width=640, height=480)
+
+    def close(self) -> None:
+        pass
+
+
+def test_camera_requests_are_read_back_and_logged(monkeypatch: pytest.MonkeyPatch,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from posecount import live
+    from posecount.live import LiveOptions, open_live_source
+    from posecount.pose import PoseOptions
+
+    monkeypatch.setattr(live, "CameraSource", FakeCamera)
+    FakeCamera.opened.clear()
+    base = dict(spec=get_exercise("side-leg-raise"), pose=PoseOptions(model_path=Path("unused")), out_dir=Path("."))
+    with caplog.at_level(logging.INFO, logger="posecount.live"):
+        source, label, is_live = open_live_source(LiveOptions(**base, camera=2, resolution_wh=(1280, 720), fps=30))
+    assert FakeCamera.opened == [(2, (1280, 720), 30)]
+    assert label == "camera:2" and is_live and source.info.width == 640
+    assert "asked for 1280x720 @ 30 fps, the camera gives 640x480 @ 30 fps" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="posecount.live"):
+        _, label, _ = open_live_source(LiveOptions(**base, source="1", resolution_wh=(640, 480), fps=30))
+    assert label == "camera:1" and "camera:1: 640x480 @ 30 fps" in caplog.text
+    _, label, is_live = open_live_source(LiveOptions(**base, source=str(_need(CLEAN))))
+    assert label == str(CLEAN) and not is_live
+
+
+def test_camera_report_says_camera_and_its_read_back_size() -> None:
+    info = SourceInfo(path="camera:0", fps=30.0, frames=0, width=320, height=240)
+    result = LiveLoop(get_exercise("side-leg-raise"), ListFeed(_synthetic_frames(30), info), _no_person,
+                      ScheduledWindow({30: ord("q")}), None, source_label="camera:0", live_source=True).run()
+    source = result.report.to_dict()["source"]
+    assert source == {"path": "camera:0", "fps": 30.0, "frames": 30, "duration_s": 1.0, "width": 320, "height": 240}
