@@ -98,7 +98,8 @@ class Session:
             sides=self.counter.states, start_deg=self.spec.drive.start_deg, target_deg=self.spec.drive.target_deg,
             min_hold_s=self.spec.drive.min_hold_s, goal_per_side=self.spec.goal_per_side,
             working_side=result.features.working_side, message=msg.text if msg else None,
-            message_tone=msg.tone.value if msg else "step", view_ok=result.features.view_ok, fps=fps, flags=flags)
+            message_tone=msg.tone.value if msg else "step", view_ok=result.features.view_ok, fps=fps, flags=flags,
+            view_issue=result.features.view_issue if not result.features.view_ok else None)
 
     def _tally(self, features: Features, events: list[RepEvent]) -> None:
         t = self.tally

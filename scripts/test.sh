@@ -4,11 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: a virtual X server for the real-window test, ImageMagick to screenshot it,
+# Debian packages: a virtual X server for the real-window test (screenshots come from its frame buffer),
 # espeak-ng for the spoken cues.
 need=()
 command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
-command -v import >/dev/null 2>&1 && import -version 2>/dev/null | grep -q ImageMagick || need+=(imagemagick)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -30,6 +30,10 @@ import numpy as np
 
 from posecount.exercises.spec import SIDES, ExerciseSpec, FormRule, Side
 
+#: Lowering is timed between 80 % and 30 % of the way down and scaled to the whole way assuming the smooth
+#: bell-shaped speed of a controlled human movement (a cosine ease): that span is this fraction of it.
+LOWER_SPAN_FRACTION = (math.acos(-0.4) - math.acos(0.6)) / math.pi  # 0.336
+
 #: An attempt longer than this is abandoned (someone left the leg up, or the view is wrong).
 MAX_ATTEMPT_S = 120.0
 
@@ -279,7 +283,7 @@ class RepCounter:
         band = still if still.any() else band
         if not band.any():
             band = angle >= peak - d.hold_band_deg
-        lo, hi = _longest_run(t_ms, band, d.hold_grace_s * 1000)
+        lo, hi = _longest_run(t_ms, band, d.hold_grace_s * 1000, d.max_gap_s * 1000)
         period_ms = float(np.median(np.diff(t_ms))) if len(t_ms) > 1 else 0.0
         hold_s = float(t_ms[hi] - t_ms[lo] + period_ms) / 1000.0 if reached else 0.0
         lower_s = _lowering_s(t_ms[hi:], angle[hi:], attempt.rest_level_deg, peak)
@@ -354,17 +358,23 @@ def _speed_deg_s(t_ms: np.ndarray, angle: np.ndarray, window_s: float = 0.3) -> 
     return np.where(np.isfinite(speed), speed, np.inf)
 
 
-def _longest_run(t_ms: np.ndarray, mask: np.ndarray, bridge_ms: float) -> tuple[int, int]:
-    """Indices (first, last) of the longest True run, bridging False gaps shorter than ``bridge_ms``."""
+def _longest_run(t_ms: np.ndarray, mask: np.ndarray, bridge_ms: float, max_gap_ms: float) -> tuple[int, int]:
+    """Indices (first, last) of the longest True run.
+
+    Only samples actually seen outside the mask break a run, and only when that dip lasts longer than
+    ``bridge_ms``. A stretch with no samples at all (frames a busy live loop skipped) does not break it,
+    unless it is longer than ``max_gap_ms``.
+    """
     idx = np.flatnonzero(mask)
     if idx.size == 0:
         return 0, 0
-    period_ms = float(np.median(np.diff(t_ms))) if t_ms.size > 1 else 0.0
     start = last = int(idx[0])
     best = (start, start)
     for i in idx[1:]:
         i = int(i)
-        if t_ms[i] - t_ms[last] > bridge_ms + period_ms + 1e-6:
+        gap_ms = t_ms[i] - t_ms[last]
+        dipped = i > last + 1 and gap_ms > bridge_ms + (t_ms[last + 1] - t_ms[last])
+        if dipped or (i == last + 1 and gap_ms > max_gap_ms):
             start = i
         last = i
         if t_ms[last] - t_ms[start] > t_ms[best[1]] - t_ms[best[0]]:
@@ -374,7 +384,8 @@ def _longest_run(t_ms: np.ndarray, mask: np.ndarray, bridge_ms: float) -> tuple[
 
 def _lowering_s(t_ms: np.ndarray, angle: np.ndarray, rest_deg: float, peak_deg: float) -> float | None:
     """How long lowering takes from the peak to rest, measured between 80 % and 30 % of the way and
-    scaled to 100 % (the ends of a movement are slow and noisy; its middle is not)."""
+    scaled to 100 % by :data:`LOWER_SPAN_FRACTION` (the ends of a movement are slow and noisy; its middle
+    is not)."""
     amplitude = peak_deg - rest_deg
     if not math.isfinite(amplitude) or amplitude <= 0 or t_ms.size < 2:
         return None
@@ -386,7 +397,7 @@ def _lowering_s(t_ms: np.ndarray, angle: np.ndarray, rest_deg: float, peak_deg: 
     i80 = int(below80[0])
     below30 = np.flatnonzero(angle[i80:] <= level30)
     t30 = t_ms[i80 + int(below30[0])] if below30.size else t_ms[-1]
-    return float((t30 - t_ms[i80]) / 1000.0 / 0.5)
+    return float((t30 - t_ms[i80]) / 1000.0 / LOWER_SPAN_FRACTION)
 
 
 def _sustained(t_ms: np.ndarray, values: np.ndarray, rule: FormRule) -> bool:

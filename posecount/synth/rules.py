@@ -9,8 +9,8 @@ derives (counted, faults) from a rep's numbers; :func:`check_script` compares th
 Two derived quantities are checked as the engine measures them, not as scripted, because the easing
 stretches them: the *effective hold* (how long the driving angle stays within ``hold_band_deg`` of its
 peak and moves slower than ``hold_max_speed_deg_s``: the plateau plus the slowest ends of the ramps) and
-the *effective lowering* (the engine times 80 %→30 % of the way down and scales it to 100 %, which for a
-cosine ease is 0.67 × lower_s).
+the *effective lowering* (the engine times 80 %→30 % of the way down and scales it to 100 % assuming a
+cosine ease, so for the cosine ramps drawn here it equals lower_s).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from posecount.exercises.engine import LOWER_SPAN_FRACTION
 from posecount.synth.motion import rep_timings
 from posecount.synth.script import MotionScript, Rep, validate_structure
 
@@ -76,7 +77,7 @@ class TruthRules:
 
 SIDE_LEG_RAISE = TruthRules(
     exercise="side-leg-raise", start_deg=10.0, target_deg=20.0, hysteresis_deg=3.0, hold_band_deg=4.0,
-    min_hold_s=2.0, min_lower_s=1.0, hold_max_speed_deg_s=10.0,
+    min_hold_s=2.0, min_lower_s=1.0, hold_max_speed_deg_s=5.0,
     peak_clean=Band(30.0, 45.0), peak_small=Band(13.0, 15.0), peak_bent=None,
     hold_clean=Band(2.8, 4.0), hold_short=Band(0.5, 1.0),
     lower_clean=Band(1.5, 3.0), lower_fast=Band(0.3, 0.5),
@@ -171,7 +172,7 @@ def effective_lower_s(script: MotionScript, rep: Rep, dt_s: float = 0.001) -> fl
     tail = curve[i_peak_end:]
     i80 = next(i for i, a in enumerate(tail) if a <= lvl80)
     i30 = next((i for i, a in enumerate(tail) if i >= i80 and a <= lvl30), len(tail) - 1)
-    return (i30 - i80) * dt_s / 0.5
+    return (i30 - i80) * dt_s / LOWER_SPAN_FRACTION
 
 
 def _classify(value: float, clean: Band | None, fault: Band | None, what: str,
@@ -226,7 +227,7 @@ def expected_verdict(script: MotionScript, rep: Rep) -> Verdict:
         if fast is False and eff_lower < (1.0 + r.lower_margin) * r.min_lower_s:
             problems.append(f"lower_s {rep.lower_s:g}: the engine measures 80→30 % of the lowering scaled to "
                             f"100 %, {eff_lower:.2f} s, too near min_lower_s {r.min_lower_s:g}; use >= "
-                            f"{(1.0 + r.lower_margin) * r.min_lower_s / 0.672:.1f} s")
+                            f"{(1.0 + r.lower_margin) * r.min_lower_s:.1f} s")
         if fast and reached:
             faults.add("lowered_too_fast")
 
