@@ -85,6 +85,10 @@ class Coach:
                 if rep.counted:
                     self._last_side = rep.side
         for side, st in states.items():
+            for code in st.active_faults:  # keep saying it while it lasts
+                rule = next((r for r in self.spec.rules if r.code == code), None)
+                if rule is not None:
+                    candidates.append((rule.message, Tone.FAULT, PRIORITY[Tone.FAULT] + rule.priority // 10))
             if st.phase == Phase.HOLDING and st.hold_s < self.spec.drive.min_hold_s:
                 candidates.append((m.hold.format(hold_s=max(1.0, st.hold_s + 0.5), side=side), Tone.STEP,
                                    PRIORITY[Tone.STEP]))
@@ -93,26 +97,31 @@ class Coach:
         return self._choose(timestamp_ms, candidates)
 
     def _choose(self, t: int, candidates: list[tuple[str, Tone, int]]) -> Message | None:
+        """The highest-priority candidate, with three rules for calm: the line on screen stays while it is
+        still the best (and at least ``min_show_s`` unless something more urgent comes); a line said within
+        ``cooldown_s`` is not brought back (counting lines excepted); with nothing to say, the last line
+        fades after a while."""
         s = self.settings
         cur = self.current
-        if cur is not None and t - cur.since_ms < s.min_show_s * 1000:
-            # Keep the current line up; only a higher-priority one may replace it early.
-            candidates = [c for c in candidates if c[2] > cur.priority]
-        best = None
+        best: tuple[str, Tone, int] | None = None
         for text, tone, priority in candidates:
-            if cur is not None and text == cur.text:
-                continue
-            if t - self._last_said.get(text, -10**9) < s.cooldown_s * 1000 and tone != Tone.STEP:
-                continue
-            if best is None or priority > best[2]:
+            fresh = cur is not None and text == cur.text
+            cooled = t - self._last_said.get(text, -(10**9)) >= s.cooldown_s * 1000 or tone == Tone.STEP
+            if (fresh or cooled) and (best is None or priority > best[2]):
                 best = (text, tone, priority)
-        if best is not None:
-            text, tone, priority = best
-            # "Hold… 1 s", "Hold… 2 s": a counting line is refreshed each second but spoken once.
-            stem = text.split("…")[0]
-            speak = cur is None or stem != cur.text.split("…")[0]
-            self.current = Message(text, tone, priority, t, speak=speak)
+        if best is None:
+            if cur is not None and t - cur.since_ms > 4 * s.min_show_s * 1000:
+                self.current = None
+            return self.current
+        text, tone, priority = best
+        if cur is not None and text == cur.text:
             self._last_said[text] = t
-        elif cur is not None and t - cur.since_ms > 4 * s.min_show_s * 1000:
-            self.current = None
+            return cur
+        if cur is not None and t - cur.since_ms < s.min_show_s * 1000 and priority <= cur.priority:
+            return cur
+        # "Hold… 1 s", "Hold… 2 s": a counting line is refreshed each second but spoken once.
+        stem = text.split("…")[0]
+        speak = cur is None or stem != cur.text.split("…")[0]
+        self.current = Message(text, tone, priority, t, speak=speak)
+        self._last_said[text] = t
         return self.current

@@ -100,6 +100,7 @@ class SideState:
     counted: int = 0
     attempts: int = 0
     visible: bool = False
+    active_faults: tuple[str, ...] = ()  # form rules broken right now (for at least their min duration)
 
 
 @dataclass
@@ -175,7 +176,7 @@ class RepCounter:
         if not math.isfinite(angle):
             if attempt is not None and t - attempt.last_seen_ms > d.max_gap_s * 1000:
                 self._attempts[side] = None
-                st.phase, st.hold_s, st.peak_deg = Phase.REST, 0.0, math.nan
+                st.phase, st.hold_s, st.peak_deg, st.active_faults = Phase.REST, 0.0, math.nan, ()
                 return [RepEvent(EventKind.ATTEMPT_DROPPED, side, t,
                                  message=f"Lost sight of your {side} leg")]
             return []
@@ -253,6 +254,7 @@ class RepCounter:
 
     def _live_rules(self, side: Side, attempt: _Attempt, frame: FeatureFrame, t: int) -> list[RepEvent]:
         events = []
+        active: list[str] = []
         phase = self.states[side].phase
         for rule in self.spec.rules:
             if rule.window == "hold" and phase != Phase.HOLDING:
@@ -263,9 +265,12 @@ class RepCounter:
                 attempt.violation_since_ms.pop(rule.code, None)
                 continue
             since = attempt.violation_since_ms.setdefault(rule.code, t)
-            if t - since >= rule.min_duration_s * 1000 and rule.code not in attempt.live_faults:
-                attempt.live_faults.add(rule.code)
-                events.append(RepEvent(EventKind.FORM_FAULT, side, t, code=rule.code, message=rule.message))
+            if t - since >= rule.min_duration_s * 1000:
+                active.append(rule.code)
+                if rule.code not in attempt.live_faults:
+                    attempt.live_faults.add(rule.code)
+                    events.append(RepEvent(EventKind.FORM_FAULT, side, t, code=rule.code, message=rule.message))
+        self.states[side].active_faults = tuple(active)
         return events
 
     # -- the verdict ----------------------------------------------------------------------------------
@@ -318,7 +323,7 @@ class RepCounter:
         st = self.states[side]
         st.attempts += 1
         st.counted += int(counted)
-        st.phase, st.hold_s, st.peak_deg = Phase.REST, 0.0, math.nan
+        st.phase, st.hold_s, st.peak_deg, st.active_faults = Phase.REST, 0.0, math.nan, ()
         self._attempts[side] = None
         return RepEvent(EventKind.REP_FINISHED, side, t_end, rep=rep)
 
