@@ -31,6 +31,10 @@ RESOLUTIONS = [(640, 480), (800, 600), (960, 540), (1280, 720), (480, 640), (720
 FPS = [24.0, 25.0, 30.0, 50.0, 60.0]
 
 
+SKIN = ["#f1c27d", "#e0ac69", "#c68642", "#8d5524", "#ffdbac", "#a8754f", "#6b4226", "#d9a066"]
+HAIR = ["#090806", "#2c222b", "#71635a", "#b7a69e", "#d6c4c2", "#a56b46", "#8d4a43", "#e6cea8"]
+
+
 def _colour(rng: random.Random) -> str:
     return "#" + "".join(f"{rng.randint(20, 235):02x}" for _ in range(3))
 
@@ -72,7 +76,8 @@ def _ske_rep(rng: random.Random, side: str) -> Rep:
 
 def random_script(rng: random.Random, exercise: str, seed: int) -> MotionScript:
     width, height = rng.choice(RESOLUTIONS)
-    look = Look(skin=_colour(rng), hair=_colour(rng), shirt=_colour(rng), trousers=_colour(rng), shoes=_colour(rng))
+    look = Look(skin=rng.choice(SKIN), hair=rng.choice(HAIR), shirt=_colour(rng), trousers=_colour(rng),
+                shoes=_colour(rng))
     scene = Scene(background=rng.choice(["plain", "gradient", "room"]), wall=_colour(rng), floor=_colour(rng),
                   chair=rng.random() < 0.7 or exercise != "side-leg-raise", noise_sigma=rng.uniform(0.0, 4.0))
     if exercise == "side-leg-raise":
