@@ -82,7 +82,7 @@ def random_script(rng: random.Random, exercise: str, seed: int) -> MotionScript:
                   chair=rng.random() < 0.7 or exercise != "side-leg-raise", noise_sigma=rng.uniform(0.0, 4.0))
     if exercise == "side-leg-raise":
         # head to toe in the frame, and a leg lifted to 45 deg still inside its width
-        look.height_px = min(rng.uniform(0.65, 0.85) * height, 1.2 * width)
+        look.height_px = min(rng.uniform(0.65, 0.85) * height, 0.95 * width)
         look.center_x_frac, look.floor_y_frac = rng.uniform(0.4, 0.6), rng.uniform(0.88, 0.96)
         sides = ["left", "right"] * 3
         reps = [_slr_rep(rng, s) for s in sides[: rng.randint(2, 5)]]
@@ -92,7 +92,7 @@ def random_script(rng: random.Random, exercise: str, seed: int) -> MotionScript:
         facing = 1 if view.endswith("right") else -1
         near = "right" if facing > 0 else "left"
         # as tall as the frame, but the straightened leg (about half the stature) must fit in its width
-        look.height_px = min(rng.uniform(0.95, 1.1) * height, 1.15 * width)
+        look.height_px = min(rng.uniform(0.95, 1.1) * height, 1.0 * width)
         look.center_x_frac = (0.33 if facing > 0 else 0.67) + rng.uniform(-0.04, 0.04)
         look.floor_y_frac = rng.uniform(0.93, 0.97)
         reps = [_ske_rep(rng, near) for _ in range(rng.randint(2, 4))]

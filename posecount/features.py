@@ -166,9 +166,17 @@ class FeatureExtractor:
                         working_side=working)
 
     # -- front view -----------------------------------------------------------------------------------
+    def _in_frame(self, pose: Pose, indices: list[int]) -> bool:
+        """Visible and inside the image: MediaPipe guesses landmarks beyond the frame's edge, often badly."""
+        if min(pose.visibility[indices]) < self.settings.min_visibility:
+            return False
+        w, h = self.frame_wh
+        xy = pose.image_xy[indices]
+        return bool(np.all((xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)))
+
     def _front_side(self, pose: Pose, side: Side) -> dict[str, float]:
         hip, knee, ankle, _, _ = LEG[side]
-        if min(pose.visibility[[hip, knee, ankle]]) < self.settings.min_visibility:
+        if not self._in_frame(pose, [hip, knee, ankle]):
             return _nan_side()
         return {"hip_abduction_deg": hip_abduction_deg(pose, side), "knee_flexion_deg": knee_flexion_deg(pose, side)}
 
@@ -183,7 +191,7 @@ class FeatureExtractor:
         best: dict[str, float] = _nan_side()
         for side in SIDES:
             hip_i, knee_i, ankle_i, heel_i, toe_i = LEG[side]
-            if min(pose.visibility[[hip_i, ankle_i]]) < self.settings.min_visibility:
+            if not self._in_frame(pose, [hip_i, ankle_i]):
                 continue
             hip, knee, ankle = xy[hip_i], xy[knee_i], xy[ankle_i]
             if angle_at(hip, knee, ankle) < 115.0:  # bent: the knee landmark is reliable, learn the thigh

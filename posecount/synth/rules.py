@@ -87,14 +87,14 @@ SIDE_LEG_RAISE = TruthRules(
 )
 
 SEATED_KNEE_EXTENSION = TruthRules(
-    exercise="seated-knee-extension", start_deg=115.0, target_deg=150.0, hysteresis_deg=4.0,
+    exercise="seated-knee-extension", start_deg=115.0, target_deg=145.0, hysteresis_deg=4.0,
     hold_band_deg=12.0, min_hold_s=1.0, min_lower_s=0.0, hold_max_speed_deg_s=25.0,
     peak_clean=Band(172.0, 180.0), peak_small=Band(125.0, 135.0), peak_bent=Band(155.0, 158.0),
     hold_clean=Band(1.8, 3.0), hold_short=Band(0.3, 0.5),
     lower_clean=Band(1.2, 2.5), lower_fast=None,
     lean_clean=Band(0.0, 8.0), lean_fault=Band(30.0, 35.0), lean_threshold_deg=20.0,
     knee_bend_clean=None, knee_bend_fault=None,
-    ankle_clean=Band(0.0, 8.0), ankle_fault=Band(40.0, 50.0), knee_threshold_deg=165.0, ankle_threshold_deg=30.0,
+    ankle_clean=Band(0.0, 8.0), ankle_fault=Band(40.0, 50.0), knee_threshold_deg=160.0, ankle_threshold_deg=30.0,
 )
 
 #: A short hold's upper bound counts the ramps' ends as still up to this multiple of the speed limit.
