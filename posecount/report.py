@@ -136,7 +136,10 @@ def write_timeline(path: Path, spec: ExerciseSpec, frames: FramesCsv, reps: list
     ax.set_xlabel("time (s)")
     ax.set_ylabel("angle (°)")
     ax.set_title(f"{spec.title}: {sum(r.counted for r in reps)} counted of {len(reps)} attempts")
-    ax.legend(loc="upper right", fontsize=7, ncol=2)
+    top = max([d.target_deg, *(r.peak_angle_deg for r in reps)] + ([float(np.nanmax(values))] if np.isfinite(
+        values).any() else []))
+    ax.set_ylim(top=top + 0.18 * abs(top) + 5)  # room for the rep labels
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8, ncol=4, frameon=False)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     with atomic_path(path) as tmp:
