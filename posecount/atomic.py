@@ -9,31 +9,33 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from posecount.errors import OutputError
+from posecount.errors import OutputError, PosecountError
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path, suffix: str | None = None, error: type[PosecountError] = OutputError,
+                hint: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it is renamed onto ``target``.
 
-    On any exception the temporary file is removed and ``target`` is left as it was.
+    Same directory, so the rename is atomic. On any exception the temporary file is removed and
+    ``target`` is left as it was. ``error`` (with ``hint`` appended) is raised when the file system refuses.
     """
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix,
-                                        dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent,
+                                        suffix=suffix if suffix is not None else ".tmp" + target.suffix)
     except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise error(f"cannot write {target}: {exc.strerror or exc}{hint}") from exc
     os.close(fd)
     tmp = Path(tmp_name)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise error(f"cannot write {target}: {exc.strerror or exc}{hint}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

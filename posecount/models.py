@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from posecount.atomic import atomic_path
 from posecount.errors import ConfigError, ModelError
 
 log = logging.getLogger(__name__)
@@ -486,31 +487,11 @@ def _remove_modules(installed: list[str], before: set[str]) -> None:
 # ----------------------------------------------------------------------------------------- helpers
 
 
-@contextlib.contextmanager
-def _staged(target: Path) -> Iterator[Path]:
-    """A temporary ``.part`` file beside ``target``, renamed onto it when the block succeeds.
-
-    Same directory, so ``os.replace`` is atomic; on any failure the temporary file is removed and
-    ``target`` is left exactly as it was.
-    """
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        raise ModelError(f"cannot write to {target.parent} ({exc.strerror or exc}); "
-                         f"set {MODEL_DIR_ENV} to a writable directory") from exc
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a model is not a secret
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ModelError(f"cannot write {target} ({exc.strerror or exc})") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def _staged(target: Path) -> contextlib.AbstractContextManager[Path]:
+    """A temporary ``.part`` file beside ``target``, renamed onto it when the block succeeds (see
+    :func:`posecount.atomic.atomic_path`): a failed, interrupted or tampered download leaves nothing."""
+    return atomic_path(target, suffix=".part", error=ModelError,
+                       hint=f"; set {MODEL_DIR_ENV} to a writable directory")
 
 
 def _check_variant(variant: str) -> None:
