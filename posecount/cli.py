@@ -41,6 +41,10 @@ def _root(
 ) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     logging.getLogger("posecount.models").setLevel(logging.INFO)
+    if not verbose:  # OpenCV's own warnings ("can't capture by name") would break our one-line errors
+        import cv2.utils.logging as cv_logging
+
+        cv_logging.setLogLevel(cv_logging.LOG_LEVEL_ERROR)
 
 
 # -- shared options -------------------------------------------------------------------------------------
@@ -246,6 +250,9 @@ def main() -> None:
 
     Usage errors are typer's own (a short usage message, exit 2).
     """
+    # FFmpeg (inside OpenCV) logs demuxer complaints such as "moov atom not found" straight to stderr,
+    # next to our own one-line error; it reads this before the first capture is opened.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
     try:
         app()
     except PosecountError as exc:
