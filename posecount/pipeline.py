@@ -5,6 +5,7 @@ the runs built on it: ``run_pose_extraction`` (posecount pose), ``run_analysis``
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections import Counter
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import cv2
 
-from posecount.atomic import atomic_path, ensure_writable_dir
+from posecount.atomic import atomic_open, atomic_path, ensure_writable_dir
 from posecount.errors import OutputError
 from posecount.exercises.engine import RepCounter, RepEvent, SideState
 from posecount.exercises.spec import SIDES, ExerciseSpec, Side
@@ -179,42 +180,32 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     Nothing is left half-written: outputs go to temporary names and are renamed at the end.
     """
     out_dir = ensure_writable_dir(Path(out_dir))
-    with VideoFileSource(video) as source:
+    # Every output goes to a temporary name; leaving the stack renames them all (last in, first out: the
+    # video writer is released before its file is renamed), or on any error removes them all.
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(VideoFileSource(video))
         info = source.info
         if on_start:
             on_start(info)
         session = Session(spec, (info.width, info.height), smoothing)
-        frames_csv = FramesCsv(out_dir / "frames.csv", spec)
-        video_ctx = atomic_path(out_dir / "annotated.mp4") if write_video else None
+        frames_csv = FramesCsv(stack.enter_context(atomic_open(out_dir / "frames.csv", "w", newline="",
+                                                               encoding="utf-8")), spec)
         writer = None
-        try:
-            if video_ctx is not None:
-                tmp_video = video_ctx.__enter__()
-                writer = _video_writer(tmp_video, info)
-            pairs = _replay(source, landmarks) if landmarks is not None else estimate_poses(source, options)
-            frames_read = 0
-            for frame, raw_pose in pairs:
-                result = session.step(frame.index, frame.timestamp_ms, raw_pose)
-                frames_read += 1
-                _add_frame_row(frames_csv, session, result)
-                if writer is not None:
-                    writer.write(draw_overlay(frame.image, result.pose, session.overlay_state(result)))
-                if on_frame:
-                    on_frame(frames_read)
-            session.finish()
+        if write_video:
+            writer = _video_writer(stack.enter_context(atomic_path(out_dir / "annotated.mp4")), info)
+            stack.callback(writer.release)
+        pairs = stack.enter_context(contextlib.closing(  # closes the landmarker however the loop ends
+            _replay(source, landmarks) if landmarks is not None else estimate_poses(source, options)))
+        frames_read = 0
+        for frame, raw_pose in pairs:
+            result = session.step(frame.index, frame.timestamp_ms, raw_pose)
+            frames_read += 1
+            _add_frame_row(frames_csv, session, result)
             if writer is not None:
-                writer.release()
-                writer = None
-                video_ctx.__exit__(None, None, None)  # type: ignore[union-attr]
-                video_ctx = None
-        except BaseException as exc:
-            if writer is not None:
-                writer.release()
-            if video_ctx is not None:
-                video_ctx.__exit__(type(exc), exc, exc.__traceback__)
-            frames_csv.abort(exc)
-            raise
-    frames_csv.commit()
+                writer.write(draw_overlay(frame.image, result.pose, session.overlay_state(result)))
+            if on_frame:
+                on_frame(frames_read)
+        session.finish()
     reps = session.counter.reps
     report = Report(exercise=spec.name, source=_relative_info(info, video), frames_read=frames_read, reps=reps,
                     pose_detected_fraction=session.tally.pose_frames / max(1, session.tally.frames),

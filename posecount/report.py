@@ -69,18 +69,15 @@ class Report:
 
 
 class FramesCsv:
-    """Streams ``frames.csv`` (one row per frame) to a temporary file; ``commit`` renames it into place.
+    """Streams ``frames.csv`` (one row per frame) into ``fh`` (the caller makes it atomic).
 
     Keeps a compact copy of the angles for the timeline plot (a few floats per frame).
     """
 
-    def __init__(self, path: Path, spec: ExerciseSpec) -> None:
-        self.path = Path(path)
+    def __init__(self, fh: IO[str], spec: ExerciseSpec) -> None:
         self.spec = spec
         self.angle_names = _angle_columns(spec)
-        self._ctx = atomic_open(self.path, "w", newline="", encoding="utf-8")
-        self._fh: IO[str] = self._ctx.__enter__()
-        self._writer = csv.writer(self._fh)
+        self._writer = csv.writer(fh)
         self._writer.writerow(["frame", "t_s", "pose_found", "view_ok", *self.angle_names,
                                *(f"phase_{s}" for s in SIDES)])
         self.t_s: list[float] = []
@@ -92,12 +89,6 @@ class FramesCsv:
                                *("" if not math.isfinite(a) else f"{a:.2f}" for a in angles), *phases])
         self.t_s.append(t_s)
         self.values.append(angles)
-
-    def commit(self) -> None:
-        self._ctx.__exit__(None, None, None)
-
-    def abort(self, exc: BaseException) -> None:
-        self._ctx.__exit__(type(exc), exc, exc.__traceback__)
 
 
 def _angle_columns(spec: ExerciseSpec) -> list[str]:
