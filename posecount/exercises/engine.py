@@ -117,6 +117,7 @@ class _Attempt:
     live_faults: set[str] = field(default_factory=set)
     violation_since_ms: dict[str, int] = field(default_factory=dict)
     below_since_ms: int | None = None
+    rest_since_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,10 @@ class RepCounter:
         for side in SIDES:
             attempt = self._attempts[side]
             if attempt is not None and attempt.t_ms:
-                events.append(self._close(side, attempt, attempt.t_ms[-1], incomplete=True))
+                if attempt.rest_since_ms is not None:  # already back at rest, just not confirmed yet
+                    events.append(self._close(side, attempt, attempt.rest_since_ms))
+                else:
+                    events.append(self._close(side, attempt, attempt.t_ms[-1], incomplete=True))
         return events
 
     def reset(self) -> None:
@@ -193,9 +197,16 @@ class RepCounter:
         st.peak_deg = max(st.peak_deg, angle) if math.isfinite(st.peak_deg) else angle
 
         if angle < d.start_deg - d.hysteresis_deg:
-            events.append(self._close(side, attempt, t))
-            self._rest[side].append(angle)
-            return events
+            # Back at rest, once it has stayed there: a leg cannot drop from the top to rest and back in a
+            # few frames, so a shorter dip is a landmark glitch, not the end of the attempt.
+            if attempt.rest_since_ms is None:
+                attempt.rest_since_ms = t
+            if t - attempt.rest_since_ms >= d.rest_confirm_s * 1000:
+                events.append(self._close(side, attempt, attempt.rest_since_ms))
+                self._rest[side].append(angle)
+                return events
+        else:
+            attempt.rest_since_ms = None
         if t - attempt.start_ms > MAX_ATTEMPT_S * 1000:
             self._attempts[side] = None
             st.phase, st.hold_s = Phase.REST, 0.0

@@ -35,6 +35,7 @@ class DriveSpec(_Frozen):
         10.0, gt=0, le=200, description="the leg is held only while it moves slower than this (not the ramps)")
     hold_grace_s: float = Field(0.25, ge=0, le=2, description="a dip shorter than this does not end the hold")
     min_lower_s: float = Field(0.0, ge=0, le=30, description="lowering faster than this is lowered_too_fast")
+    rest_confirm_s: float = Field(0.15, ge=0, le=2, description="back at rest only after staying there this long")
     max_gap_s: float = Field(1.0, gt=0, le=10, description="an attempt unseen for longer than this is dropped")
 
     @model_validator(mode="after")
