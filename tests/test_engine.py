@@ -173,3 +173,18 @@ def test_both_legs_spread_is_not_a_leg_raise() -> None:
         last = round(t * 1000)
     counter.finish(last)
     assert counter.counts["total"] == 0
+
+
+def test_a_two_frame_glitch_to_rest_does_not_split_the_rep() -> None:
+    """Side-on, the ankle landmark can jump to the resting leg for a frame or two mid-hold."""
+    counter = RepCounter(SKE)
+    last = 0
+    for i, f in enumerate(frames(SKE, profile([Move("left", 176, hold_s=2.5)], 92), body={"trunk_lean_deg": 5.0},
+                                 side_extra={"ankle_plantarflexion_deg": 3.0})):
+        if 105 <= i <= 106:  # 3.5 s, in the middle of the hold
+            f = FeatureFrame(f.timestamp_ms, {s: {**v, SKE.drive.feature: 100.0} for s, v in f.sides.items()}, f.body)
+        counter.update(f)
+        last = f.timestamp_ms
+    counter.finish(last)
+    assert len(counter.reps) == 1
+    assert counter.reps[0].counted and counter.reps[0].faults == ()
