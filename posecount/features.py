@@ -69,20 +69,17 @@ class Features:
     working_side: Side | None  # for exercises that track only the leg near the camera
 
 
-def angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
-    """Interior angle ABC in degrees (180 = straight)."""
-    v1, v2 = a - b, c - b
-    n = float(np.linalg.norm(v1) * np.linalg.norm(v2))
-    if n == 0:
-        return NAN
-    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(v1, v2)) / n))))
-
-
 def angle_between(u: np.ndarray, v: np.ndarray) -> float:
+    """Angle between two vectors in degrees (NaN if either is zero)."""
     n = float(np.linalg.norm(u) * np.linalg.norm(v))
     if n == 0:
         return NAN
     return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / n))))
+
+
+def angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Interior angle ABC in degrees (180 = straight)."""
+    return angle_between(a - b, c - b)
 
 
 def trunk_lean_deg(pose: Pose) -> float:

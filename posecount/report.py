@@ -75,7 +75,6 @@ class FramesCsv:
     """
 
     def __init__(self, fh: IO[str], spec: ExerciseSpec) -> None:
-        self.spec = spec
         self.angle_names = _angle_columns(spec)
         self._writer = csv.writer(fh)
         self._writer.writerow(["frame", "t_s", "pose_found", "view_ok", *self.angle_names,
