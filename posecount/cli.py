@@ -141,15 +141,18 @@ def pose(
 def evaluate(
     directory: Annotated[Path, typer.Argument(help="Directory of clips with NAME.truth.json beside NAME.mp4.")],
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Keep each clip's results here.")] = None,
+    landmarks: Annotated[Path | None, typer.Option(
+        "--landmarks", help="Replay NAME.npz recordings from this directory instead of running the model "
+        "(e.g. samples/landmarks).")] = None,
     model: ModelOpt = "full",
 ) -> None:
     """Analyse every clip that has a NAME.truth.json and print a scorecard; exit 1 if anything is off."""
     from posecount.evaluate import evaluate_directory, render_scorecard
 
-    options = _pose_options(model, 0.5, 0.5)
+    options = None if landmarks else _pose_options(model, 0.5, 0.5)
     with _progress() as progress:
         task = progress.add_task("evaluate", total=None)
-        results = evaluate_directory(directory, options, out_dir,
+        results = evaluate_directory(directory, options, out_dir, landmarks_dir=landmarks,
                                      on_clip=lambda i, n: progress.update(task, completed=i, total=n))
     render_scorecard(results, out)
     if not all(r.ok for r in results):

@@ -22,6 +22,7 @@ from posecount.errors import InputError
 from posecount.exercises import get_exercise
 from posecount.pipeline import run_analysis
 from posecount.pose import PoseOptions
+from posecount.recording import PoseTrack
 
 
 @dataclass
@@ -113,9 +114,22 @@ def find_clips(directory: Path) -> list[tuple[Path, Path]]:
     return clips
 
 
-def evaluate_directory(directory: Path, options: PoseOptions, out_dir: Path | None = None,
-                       on_clip: Callable[[int, int], None] | None = None) -> list[ClipScore]:
+def evaluate_directory(directory: Path, options: PoseOptions | None, out_dir: Path | None = None,
+                       on_clip: Callable[[int, int], None] | None = None,
+                       landmarks_dir: Path | None = None) -> list[ClipScore]:
+    """Score every clip of ``directory``; with ``landmarks_dir``, replay ``NAME.npz`` recordings from it
+    (``posecount pose`` output, or the samples' committed ones) instead of running the model."""
     clips = find_clips(directory)
+    if landmarks_dir is None and options is None:
+        raise ValueError("evaluate needs pose options or a directory of recordings")
+    recordings = {}
+    if landmarks_dir is not None:
+        for _, truth_path in clips:
+            name = truth_path.name.removesuffix(".truth.json")
+            npz = Path(landmarks_dir) / f"{name}.npz"
+            if not npz.is_file():
+                raise InputError(f"{landmarks_dir}: no recording {npz.name} for {name}")
+            recordings[name] = PoseTrack.load(npz)
     results = []
     with tempfile.TemporaryDirectory(prefix="posecount-eval-") as tmp:
         base = Path(out_dir) if out_dir else Path(tmp)
@@ -123,7 +137,8 @@ def evaluate_directory(directory: Path, options: PoseOptions, out_dir: Path | No
             truth = json.loads(truth_path.read_text(encoding="utf-8"))
             spec = get_exercise(truth["exercise"])
             name = truth_path.name.removesuffix(".truth.json")
-            report = run_analysis(video, spec, base / name, options, write_video=False)
+            report = run_analysis(video, spec, base / name, options, write_video=False,
+                                  landmarks=recordings.get(name))
             results.append(score(name, truth, report.to_dict()))
             if on_clip:
                 on_clip(k + 1, len(clips))

@@ -149,11 +149,9 @@ def estimate_poses(frames: Iterable[Frame], options: PoseOptions) -> Iterator[tu
             yield frame, estimator.estimate(frame.image, frame.timestamp_ms)
 
 
-def run_pose_extraction(video: Path, out_dir: Path, options: PoseOptions,
-                        on_start: Callable[[SourceInfo], None] | None = None,
-                        on_frame: ProgressFn | None = None) -> PoseTrack:
-    """Landmarks of every frame → ``out_dir/landmarks.npz`` and ``landmarks.csv``."""
-    ensure_writable_dir(out_dir)
+def record_track(video: Path, options: PoseOptions, on_start: Callable[[SourceInfo], None] | None = None,
+                 on_frame: ProgressFn | None = None) -> PoseTrack:
+    """Run the model over every frame of ``video``: its :class:`PoseTrack` (nothing written)."""
     with VideoFileSource(video) as source:
         if on_start:
             on_start(source.info)
@@ -162,7 +160,15 @@ def run_pose_extraction(video: Path, out_dir: Path, options: PoseOptions,
             recorder.add(frame.index, frame.timestamp_ms, pose)
             if on_frame:
                 on_frame(frame.index + 1)
-    track = recorder.track()
+    return recorder.track()
+
+
+def run_pose_extraction(video: Path, out_dir: Path, options: PoseOptions,
+                        on_start: Callable[[SourceInfo], None] | None = None,
+                        on_frame: ProgressFn | None = None) -> PoseTrack:
+    """Landmarks of every frame → ``out_dir/landmarks.npz`` and ``landmarks.csv``."""
+    ensure_writable_dir(out_dir)
+    track = record_track(video, options, on_start, on_frame)
     track.save_npz(Path(out_dir) / "landmarks.npz")
     track.save_csv(Path(out_dir) / "landmarks.csv")
     return track
@@ -256,4 +262,5 @@ def _relative_info(info: SourceInfo, video: Path) -> SourceInfo:
     return SourceInfo(path=Path(video).name, fps=info.fps, frames=info.frames, width=info.width, height=info.height)
 
 
-__all__ = ["FrameResult", "Session", "estimate_poses", "replay_track", "run_analysis", "run_pose_extraction"]
+__all__ = ["FrameResult", "Session", "estimate_poses", "record_track", "replay_track", "run_analysis",
+           "run_pose_extraction"]

@@ -20,5 +20,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[dev,speech]"
 .venv/bin/posecount model fetch >/dev/null   # the pose model: verified, or built from the mediapipe wheel
-.venv/bin/ruff check posecount tests benchmarks
+.venv/bin/ruff check posecount tests benchmarks scripts
 exec .venv/bin/python -m pytest "$@"

@@ -1,10 +1,27 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures: the pose model, and recordings of clips made with it (the model runs at most
+once per clip per run; every other test replays the recording).
+
+Recordings are kept in ``$POSECOUNT_TEST_CACHE`` (default ``.pytest_cache/posecount-poses`` in the
+checkout), keyed by the clip's, the model's and mediapipe's hashes (:mod:`posecount.posecache`), so a
+later run reuses them only while all three are the same, and parallel workers never record a clip twice.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from posecount.recording import PoseTrack
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+#: The samples' recordings as committed (compact): replayed by the tests that need no model.
+COMMITTED_LANDMARKS = SAMPLES / "landmarks"
+
+RecordFn = Callable[[Path], PoseTrack]
 
 
 @pytest.fixture(scope="session")
@@ -13,3 +30,19 @@ def model_path() -> Path:
     from posecount.models import ensure_model
 
     return ensure_model("full", progress=False)
+
+
+@pytest.fixture(scope="session")
+def recorded(model_path: Path) -> RecordFn:
+    """``recorded(clip)``: the current model's :class:`PoseTrack` of ``clip`` (made once, then replayed)."""
+    from posecount.pose import PoseOptions
+    from posecount.posecache import PoseCache
+
+    cache = PoseCache(Path(os.environ.get("POSECOUNT_TEST_CACHE", ROOT / ".pytest_cache" / "posecount-poses")))
+    options = PoseOptions(model_path=model_path)
+    return lambda clip: cache.track(clip, options)
+
+
+def committed_landmarks(name: str) -> PoseTrack:
+    """The committed recording of sample ``name`` (no model needed)."""
+    return PoseTrack.load(COMMITTED_LANDMARKS / f"{name}.npz")
