@@ -1,14 +1,17 @@
-"""`posecount evaluate`: the scorecard's matching rules (pure) and every shipped sample through the model."""
+"""`posecount evaluate`: the scorecard's matching rules (pure), and every shipped sample replayed from the
+committed recordings (no model) and from this run's recordings with the model in use."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import COMMITTED_LANDMARKS, RecordFn
+from typer.testing import CliRunner
 
+from posecount.cli import app
+from posecount.errors import InputError
 from posecount.evaluate import score
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -51,31 +54,53 @@ def test_anything_off_is_not_ok(report: dict, why: str) -> None:
     assert not score("x", truth, report).ok, why
 
 
-def posecount(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "posecount", *args], capture_output=True, text=True, timeout=1800)
+def evaluate(*args: str) -> tuple[int, str]:
+    """``posecount evaluate ARGS`` in this process: (exit code, stdout)."""
+    result = CliRunner().invoke(app, ["evaluate", *args], catch_exceptions=False)
+    return result.exit_code, result.stdout
 
 
-@pytest.mark.model
-def test_every_sample_comes_out_exactly_right(model_path: Path, tmp_path: Path) -> None:
-    """The replay of every shipped sample through the real model, scored against its truth."""
+def _check_every_sample(code: int, stdout: str, results: Path) -> None:
     n = len(list(SAMPLES.glob("*.truth.json")))
     assert n >= 16
-    r = posecount("evaluate", str(SAMPLES), "--out", str(tmp_path))
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert f"{n} of {n} clips exactly right" in r.stdout
+    assert code == 0, stdout
+    assert f"{n} of {n} clips exactly right" in stdout
     for truth_path in SAMPLES.glob("*.truth.json"):
         name = truth_path.name.removesuffix(".truth.json")
-        report = json.loads((tmp_path / name / "report.json").read_text())
-        assert report["counts"] == json.loads(truth_path.read_text())["counts"], name
+        report = json.loads((results / name / "report.json").read_text())
+        truth = json.loads(truth_path.read_text())
+        assert report["counts"] == truth["counts"], name
+        assert [(r["side"], r["counted"]) for r in report["reps"]] == [(r["side"], r["counted"]) for r in truth["reps"]]
+
+
+def test_every_sample_comes_out_exactly_right_from_the_committed_recordings(tmp_path: Path) -> None:
+    """The engine on every shipped sample, replaying the committed MediaPipe recordings (no model)."""
+    code, stdout = evaluate(str(SAMPLES), "--landmarks", str(COMMITTED_LANDMARKS), "--out", str(tmp_path))
+    _check_every_sample(code, stdout, tmp_path)
 
 
 @pytest.mark.model
-def test_evaluate_exits_non_zero_when_off(model_path: Path, tmp_path: Path) -> None:
+def test_every_sample_comes_out_exactly_right_with_the_current_model(recorded: RecordFn, tmp_path: Path) -> None:
+    """The same with this run's own recordings of the model in use (each clip through the model once)."""
+    fresh = tmp_path / "landmarks"
+    for truth_path in SAMPLES.glob("*.truth.json"):
+        name = truth_path.name.removesuffix(".truth.json")
+        recorded(SAMPLES / f"{name}.mp4").save_npz(fresh / f"{name}.npz")
+    code, stdout = evaluate(str(SAMPLES), "--landmarks", str(fresh), "--out", str(tmp_path / "out"))
+    _check_every_sample(code, stdout, tmp_path / "out")
+
+
+def test_evaluate_exits_non_zero_when_off(tmp_path: Path) -> None:
     name = "slr_hold_too_short"
     (tmp_path / f"{name}.mp4").symlink_to(SAMPLES / f"{name}.mp4")
     truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
     truth["counts"]["left"] += 1  # a wrong truth: the analysis cannot match it
     (tmp_path / f"{name}.truth.json").write_text(json.dumps(truth))
-    r = posecount("evaluate", str(tmp_path))
-    assert r.returncode == 1
-    assert "0 of 1 clips exactly right" in r.stdout
+    code, stdout = evaluate(str(tmp_path), "--landmarks", str(COMMITTED_LANDMARKS))
+    assert code == 1
+    assert "0 of 1 clips exactly right" in stdout
+
+
+def test_a_missing_recording_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"no recording empty_room\.npz for empty_room"):
+        evaluate(str(SAMPLES), "--landmarks", str(tmp_path))
