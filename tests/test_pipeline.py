@@ -9,62 +9,111 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+from conftest import COMMITTED_LANDMARKS, committed_landmarks
+from typer.testing import CliRunner
 
+from posecount.cli import app
 from posecount.errors import OutputError
 from posecount.exercises import get_exercise
-from posecount.pipeline import replay_track, run_analysis, run_pose_extraction
+from posecount.pipeline import replay_track, run_analysis
 from posecount.pose import PoseOptions
 from posecount.recording import PoseTrack
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SAMPLE = SAMPLES / "slr_clean_alternating.mp4"
-pytestmark = pytest.mark.model
+#: The first left rep of SAMPLE runs 1.5-8.0 s; a cut to 9 s holds it whole.
+CUT_S = 9.0
 
 
 def posecount(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "posecount", *args], capture_output=True, text=True, timeout=600)
+    """The installed entry point, as a user runs it."""
+    exe = Path(sys.executable).with_name("posecount")
+    cmd = [str(exe)] if exe.is_file() else [sys.executable, "-m", "posecount"]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=600)
+
+
+def run_main(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+             ) -> tuple[int, str, str]:
+    """``posecount ARGS`` through :func:`posecount.cli.main` in this process: (exit code, stdout, stderr)."""
+    from posecount.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["posecount", *args])
+    with pytest.raises(SystemExit) as done:
+        main()
+    captured = capsys.readouterr()
+    code = done.value.code
+    return (code if isinstance(code, int) else 0 if code is None else 1), captured.out, captured.err
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> tuple[Path, PoseTrack]:
+def cut_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first CUT_S seconds of SAMPLE as a clip of its own (re-encoded: a different file from SAMPLE)."""
+    clip = tmp_path_factory.mktemp("cut") / "cut.avi"
+    cap = cv2.VideoCapture(str(SAMPLE))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480))
+    for _ in range(round(CUT_S * fps)):
+        ok, image = cap.read()
+        assert ok
+        writer.write(image)
+    writer.release()
+    cap.release()
+    return clip
+
+
+@pytest.fixture(scope="module")
+def posed(cut_clip: Path, model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, PoseTrack]:
+    """``posecount pose`` on the cut clip (the model, in this process)."""
     out = tmp_path_factory.mktemp("pose")
-    track = run_pose_extraction(SAMPLE, out, PoseOptions(model_path=model_path))
-    return out, track
+    result = CliRunner().invoke(app, ["pose", str(cut_clip), "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout
+    return out, PoseTrack.load(out / "landmarks.npz")
 
 
-def test_pose_recording_is_complete_and_loads_back(recorded: tuple[Path, PoseTrack]) -> None:
-    out, track = recorded
-    loaded = PoseTrack.load(out / "landmarks.npz")
-    assert len(loaded) == len(track) == track.source.frames
-    assert loaded.detected_fraction > 0.95
-    np.testing.assert_array_equal(loaded.image_xy, track.image_xy)
+@pytest.mark.model
+def test_pose_recording_is_complete_and_loads_back(posed: tuple[Path, PoseTrack]) -> None:
+    out, track = posed
+    assert len(track) == track.source.frames == round(CUT_S * 30)
+    assert track.detected_fraction > 0.95
+    np.testing.assert_array_equal(track.frame, np.arange(len(track)))
+    assert (np.diff(track.timestamp_ms) > 0).all()
     with open(out / "landmarks.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == len(track)
+    assert [int(r["frame"]) for r in rows] == track.frame.tolist()
     i = int(np.flatnonzero(track.detected)[0])
     assert float(rows[i]["left_hip_x_px"]) == pytest.approx(float(track.image_xy[i, 23, 0]), abs=0.01)
+    assert float(rows[i]["right_ankle_wz_m"]) == pytest.approx(float(track.world_xyz[i, 28, 2]), abs=1e-4)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
-def test_replay_from_landmarks_equals_analysis_with_the_model(recorded: tuple[Path, PoseTrack], model_path: Path,
-                                                               tmp_path: Path) -> None:
-    """The replay path (no model) and the model path produce the same reps from the same landmarks."""
-    _, track = recorded
+@pytest.mark.model
+@pytest.mark.slow
+def test_replay_from_landmarks_equals_analysis_with_the_model(posed: tuple[Path, PoseTrack], cut_clip: Path,
+                                                               model_path: Path, tmp_path: Path) -> None:
+    """The replay path (no model) and the model path produce the same reps and frames from the same clip.
+
+    The one clip here that goes through the model twice, on purpose: once by ``posecount pose``, once
+    inside ``analyze``, to show the two paths see the same landmarks.
+    """
+    _, track = posed
     spec = get_exercise("side-leg-raise")
     session, results = replay_track(track, spec)
-    live_report = run_analysis(SAMPLE, spec, tmp_path / "a", PoseOptions(model_path=model_path), write_video=False)
-    assert [r.to_dict() for r in session.counter.reps] == [r.to_dict() for r in live_report.reps]
+    with_model = run_analysis(cut_clip, spec, tmp_path / "a", PoseOptions(model_path=model_path), write_video=False)
+    assert [r.to_dict() for r in session.counter.reps] == [r.to_dict() for r in with_model.reps]
+    assert with_model.counts == {"left": 1, "right": 0, "total": 1}  # the clip's first rep, whole
+    run_analysis(cut_clip, spec, tmp_path / "b", None, write_video=False, landmarks=track)
+    assert (tmp_path / "a" / "frames.csv").read_text() == (tmp_path / "b" / "frames.csv").read_text()
     assert len(results) == len(track)
-    truth = json.loads((SAMPLES / "slr_clean_alternating.truth.json").read_text())
-    assert live_report.counts == truth["counts"]
 
 
-def test_analyze_writes_every_contract_file(recorded: tuple[Path, PoseTrack], tmp_path: Path) -> None:
-    out, _ = recorded
+def test_analyze_writes_every_contract_file(tmp_path: Path) -> None:
+    """The README's main command (the installed entry point), replaying the sample's committed recording."""
     dest = tmp_path / "new" / "dir"
     r = posecount("analyze", str(SAMPLE), "--exercise", "side-leg-raise", "--landmarks",
-                  str(out / "landmarks.npz"), "--out", str(dest))
+                  str(COMMITTED_LANDMARKS / f"{SAMPLE.stem}.npz"), "--out", str(dest))
     assert r.returncode == 0, r.stderr
     for name in ("report.json", "reps.csv", "frames.csv", "annotated.mp4", "timeline.png"):
         assert (dest / name).stat().st_size > 0, name
@@ -72,24 +121,33 @@ def test_analyze_writes_every_contract_file(recorded: tuple[Path, PoseTrack], tm
     assert set(report) >= {"schema_version", "exercise", "source", "counts", "reps", "pose_detected_fraction",
                            "warnings"}
     assert report["source"]["path"] == SAMPLE.name
+    assert report["counts"] == json.loads((SAMPLES / f"{SAMPLE.stem}.truth.json").read_text())["counts"]
+    assert f"left {report['counts']['left']}, right {report['counts']['right']}" in r.stdout
     with open(dest / "reps.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == len(report["reps"])
     assert list(rows[0]) == ["index", "side", "start_s", "peak_s", "end_s", "hold_s", "peak_angle_deg", "counted",
                              "faults"]
+    assert [(int(r["index"]), r["side"], float(r["start_s"]), r["counted"]) for r in rows] == \
+        [(r["index"], r["side"], r["start_s"], str(r["counted"]).lower()) for r in report["reps"]]
     with open(dest / "frames.csv", newline="") as fh:
         frames = list(csv.DictReader(fh))
-    assert len(frames) == report["source"]["frames"]
+    assert [int(f["frame"]) for f in frames] == list(range(report["source"]["frames"]))
     assert {"frame", "t_s", "pose_found", "hip_abduction_deg_left", "phase_left", "phase_right"} <= set(frames[0])
+    video = cv2.VideoCapture(str(dest / "annotated.mp4"))
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == report["source"]["frames"]
+    video.release()
     assert not [p for p in dest.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
-def test_unwritable_output_is_one_line_and_leaves_earlier_results(tmp_path: Path) -> None:
+def test_unwritable_output_is_one_line_and_leaves_earlier_results(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("I am a file, not a directory")
-    r = posecount("analyze", str(SAMPLE), "--exercise", "side-leg-raise", "--out", str(blocker / "sub"))
-    assert r.returncode != 0
-    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr and "cannot write" in r.stderr
+    code, _, stderr = run_main(["analyze", str(SAMPLE), "--exercise", "side-leg-raise", "--landmarks",
+                                str(COMMITTED_LANDMARKS / f"{SAMPLE.stem}.npz"), "--out", str(blocker / "sub")],
+                               capsys, monkeypatch)
+    assert code == 4
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr and "cannot write" in stderr
     assert blocker.read_text() == "I am a file, not a directory"
 
 
@@ -103,26 +161,40 @@ def test_read_only_output_dir(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "needle"),
+    ("args", "needle", "exit_code"),
     [
-        (["analyze", "missing.mp4", "--exercise", "side-leg-raise"], "no such file"),
-        (["analyze", str(SAMPLE), "--exercise", "handstand"], "unknown exercise"),
-        (["pose", "README.md", "--out", "x"], "not a readable video"),
-        (["evaluate", "no-such-dir"], "not a directory"),
+        (["analyze", "missing.mp4", "--exercise", "side-leg-raise"], "no such file", 2),
+        (["analyze", str(SAMPLE), "--exercise", "handstand"], "unknown exercise", 2),
+        (["pose", "README.md", "--out", "x"], "not a readable video", 2),
+        (["evaluate", "no-such-dir"], "not a directory", 2),
+        (["analyze", str(SAMPLE), "--exercise", "side-leg-raise", "--landmarks", "README.md"],
+         "not a posecount landmarks file", 2),
     ],
 )
-def test_bad_input_is_one_line_and_non_zero(args: list[str], needle: str, tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-m", "posecount", *args], capture_output=True, text=True, timeout=300,
-                       cwd=Path(__file__).resolve().parents[1])
-    assert r.returncode != 0
-    assert needle in r.stderr
-    assert r.stderr.strip().count("\n") == 0, r.stderr
-    assert "Traceback" not in r.stderr
+def test_bad_input_is_one_line_and_non_zero(args: list[str], needle: str, exit_code: int,
+                                            capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    code, _, stderr = run_main(args, capsys, monkeypatch)
+    assert code == exit_code
+    assert needle in stderr
+    assert stderr.strip().count("\n") == 0, stderr
+    assert "Traceback" not in stderr
 
 
-def test_interrupted_analysis_leaves_no_half_written_file(tmp_path: Path, recorded: tuple[Path, PoseTrack]) -> None:
+def test_bad_input_from_the_installed_command(tmp_path: Path) -> None:
+    """A real process: one line on stderr, nothing from OpenCV or FFmpeg beside it, the exit code."""
+    junk = tmp_path / "clip.mp4"
+    junk.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 2000)  # an MP4 header and no movie
+    r = posecount("analyze", str(junk), "--exercise", "side-leg-raise", "--out", str(tmp_path / "out"))
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("posecount: error:"), r.stderr
+    assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_interrupted_analysis_leaves_no_half_written_file(tmp_path: Path) -> None:
     """An error in the middle of a run leaves the previous results untouched and no temporary files."""
-    _, track = recorded
+    track = committed_landmarks(SAMPLE.stem)
     dest = tmp_path / "res"
     dest.mkdir()
     (dest / "report.json").write_text('{"previous": true}')
