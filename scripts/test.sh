@@ -21,4 +21,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e ".[dev,speech]"
 .venv/bin/posecount model fetch >/dev/null   # the pose model: verified, or built from the mediapipe wheel
 .venv/bin/ruff check posecount tests benchmarks scripts
-exec .venv/bin/python -m pytest "$@"
+echo "set-up took ${SECONDS} s (Debian packages, virtual environment, pose model); now the tests"
+# Two workers (pytest-xdist) on the two cores; the 15 slowest tests are listed at the end.
+exec .venv/bin/python -m pytest -n "${POSECOUNT_TEST_WORKERS:-2}" --durations=15 "$@"

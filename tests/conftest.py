@@ -46,3 +46,8 @@ def recorded(model_path: Path) -> RecordFn:
 def committed_landmarks(name: str) -> PoseTrack:
     """The committed recording of sample ``name`` (no model needed)."""
     return PoseTrack.load(COMMITTED_LANDMARKS / f"{name}.npz")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, so parallel workers (pytest-xdist) are not left waiting on one long test at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
