@@ -49,3 +49,4 @@ def test_set_up_problem_is_said_first() -> None:
     coach = Coach(SLR)
     msg = coach.update(0, [], RepCounter(SLR).states, False, "Step back until your feet are visible")
     assert msg is not None and msg.tone == Tone.SETUP and msg.speak
+    assert msg.text == "Step back until your feet are visible"

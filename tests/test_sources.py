@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import cv2
@@ -69,13 +70,23 @@ def test_open_source_dispatch(tmp_path: Path) -> None:
         open_source("97")
 
 
-def test_paced_latest_frame_keeps_timestamps_and_ends(tmp_path: Path) -> None:
+@pytest.mark.parametrize("work_s", [0.0, 0.05], ids=["keeping-up", "slow-consumer"])
+def test_paced_latest_frame_keeps_timestamps_and_ends(tmp_path: Path, work_s: float) -> None:
     video = make_video(tmp_path / "v.mp4", frames=12, fps=60.0)
     latest = LatestFrame(PacedSource(VideoFileSource(video)))
     got = []
     while (frame := latest.get()) is not None:
         got.append(frame)
+        time.sleep(work_s)  # slow: three frame periods per frame, so frames (and the end) come while it works
     latest.close()
     assert latest.error is None
     assert got and all(b.timestamp_ms > a.timestamp_ms for a, b in itertools.pairwise(got))
+    # Each frame was either handed over or counted as dropped, never both, and the newest one, left waiting
+    # when the video ended, is handed over rather than lost.
+    indices = [f.index for f in got]
+    assert indices == sorted(set(indices)) and set(indices) <= set(range(12))
     assert len(got) + latest.dropped == 12
+    assert indices[-1] == 11
+    assert [f.timestamp_ms for f in got] == pytest.approx([i * 1000 / 60 for i in indices], abs=1)  # the video's own
+    if work_s:
+        assert latest.dropped > 0, "a slow consumer gets the newest frame, not a backlog"
