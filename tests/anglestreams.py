@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,9 +19,15 @@ class Move:
     rest_s: float = 2.0
 
 
+def min_jerk(x: float) -> float:
+    """The share of the way covered at ``x`` of a minimum-jerk movement (Flash & Hogan 1985)."""
+    x = min(max(x, 0.0), 1.0)
+    return 10 * x**3 - 15 * x**4 + 6 * x**5
+
+
 def profile(moves: list[Move], rest_deg: float, fps: float = 30.0, lead_s: float = 2.0
             ) -> Iterator[tuple[float, dict[Side, float]]]:
-    """(t_s, angle per side) with cosine easing."""
+    """(t_s, angle per side); lifts and lowerings follow a minimum-jerk profile (smooth human movement)."""
     t = 0.0
     dt = 1.0 / fps
     segments: list[tuple[float, float, Move | None]] = [(0.0, lead_s, None)]
@@ -40,12 +45,12 @@ def profile(moves: list[Move], rest_deg: float, fps: float = 30.0, lead_s: float
             u = t - s0
             amp = m.peak_deg - rest_deg
             if u < m.rise_s:
-                a = rest_deg + amp * (1 - math.cos(math.pi * u / m.rise_s)) / 2
+                a = rest_deg + amp * min_jerk(u / m.rise_s)
             elif u < m.rise_s + m.hold_s:
                 a = m.peak_deg
             elif u < m.rise_s + m.hold_s + m.lower_s:
                 v = u - m.rise_s - m.hold_s
-                a = m.peak_deg - amp * (1 - math.cos(math.pi * v / m.lower_s)) / 2
+                a = m.peak_deg - amp * min_jerk(v / m.lower_s)
             else:
                 a = rest_deg
             angles[m.side] = a

@@ -2,20 +2,26 @@
 
 Per side::
 
-    REST --angle > start--> LIFTING --angle >= target--> HOLDING --leaves the peak band--> LOWERING
-      ^                        |                                                             |
-      +---- angle < start - hysteresis (attempt ends: verdict) ------------------------------+
+    REST --angle > start--> LIFTING --held (hold.py)--> HOLDING --hold ends--> LOWERING
+      ^                        |                                                  |
+      +---- angle < start - hysteresis (attempt ends: verdict) -------------------+
 
-Time comes only from frame timestamps. While an attempt is open its samples are kept (memory is bounded
-by one attempt, not by the video); when the leg is back at rest the attempt gets its verdict from those
-samples: the peak (after a 5-sample median against single-frame spikes), the hold (the longest stretch
-within ``hold_band_deg`` of that peak and slower than ``hold_max_speed_deg_s``,
-dips shorter than ``hold_grace_s`` bridged), the lowering time
-(80 %→30 % of the way back to the rest level, scaled to the whole way) and the form rules. Live and
-offline feed the same frames through the same code, so they count the same.
+Time comes only from frame timestamps. Thresholds are relative to the person's own rest: each leg's rest
+level is learned from its frames at rest (the median of the last second), and the start line (and, where
+the spec says so, the target) moves with it, within ``rest_shift_max_deg`` of the spec's ``rest_deg``; so
+a wide stance is not an open attempt, and a leg that never comes back down cannot ratchet the lines up.
+The target never drops below the spec's own.
 
-A side whose driving angle is NaN (leg not visible, wrong view) is frozen: it never advances, and an
-attempt unseen for longer than ``max_gap_s`` is dropped, never counted.
+The hold is :mod:`posecount.exercises.hold`'s, one definition for the screen and the verdict: "hold
+complete" on screen means the report counts the hold. While an attempt is open its samples are kept
+(memory is bounded by one attempt, not by the video); when the leg is back at rest the attempt gets its
+verdict: reached (the 5-sample median of the angle at or above the target), the hold (the longest held
+run), the lowering time (80 %→30 % of the way back to the rest level, scaled to the whole way for a
+minimum-jerk movement) and the form rules.
+
+A side whose driving angle is NaN (leg not visible, wrong view) is frozen: it never advances. An attempt
+unseen for longer than ``max_gap_s`` is closed with ``lost_sight`` (never counted); one that had already
+come back to rest is closed normally. Every attempt is in ``reps``.
 """
 
 from __future__ import annotations
@@ -28,14 +34,34 @@ from enum import StrEnum
 
 import numpy as np
 
+from posecount.exercises.hold import HoldRules, HoldTracker
 from posecount.exercises.spec import SIDES, ExerciseSpec, FormRule, Side
 
-#: Lowering is timed between 80 % and 30 % of the way down and scaled to the whole way assuming the smooth
-#: bell-shaped speed of a controlled human movement (a cosine ease): that span is this fraction of it.
-LOWER_SPAN_FRACTION = (math.acos(-0.4) - math.acos(0.6)) / math.pi  # 0.336
 
-#: An attempt longer than this is abandoned (someone left the leg up, or the view is wrong).
+def _min_jerk_time(fraction: float) -> float:
+    """When a minimum-jerk movement (Flash & Hogan 1985: 10τ³ - 15τ⁴ + 6τ⁵) has covered ``fraction`` of its way."""
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if 10 * mid**3 - 15 * mid**4 + 6 * mid**5 < fraction else (lo, mid)
+    return lo
+
+
+#: Lowering is timed between 80 % and 30 % of the way down (20 % and 70 % of the way covered) and scaled
+#: to the whole way assuming a minimum-jerk movement, the speed profile of smooth human reaching and
+#: lowering: that span is this fraction of it (0.284; a cosine ease would say 0.336 and so report the
+#: lowering ~16 % short).
+LOWER_SPAN_FRACTION = _min_jerk_time(0.7) - _min_jerk_time(0.2)
+
+#: An attempt longer than this is closed as incomplete (someone left the leg up, or the view is wrong).
 MAX_ATTEMPT_S = 120.0
+#: A leg's rest level is the median of its last this many settled frames at rest (two seconds at 30 fps) ...
+REST_SAMPLES = 60
+#: ... once it has at least this many; before that the spec's own lines hold.
+REST_MIN_SAMPLES = 10
+#: A frame at rest is settled when the leg has stayed within this range over the last REST_SETTLE_S.
+REST_SETTLE_S = 0.5
+REST_SETTLE_RANGE_DEG = 2.5
 
 
 class Phase(StrEnum):
@@ -68,6 +94,8 @@ class RepRecord:
     counted: bool
     faults: tuple[str, ...]
     lower_s: float | None = None
+    target_deg: float | None = None  # the target in force for this attempt (it follows the leg's rest)
+    rest_deg: float | None = None  # the leg's learned rest level when the attempt began
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -106,17 +134,18 @@ class SideState:
 @dataclass
 class _Attempt:
     start_ms: int
+    hold: HoldTracker
     t_ms: list[int] = field(default_factory=list)
     angle: list[float] = field(default_factory=list)
     rule_values: dict[str, list[float]] = field(default_factory=dict)
     rest_level_deg: float = math.nan
+    start_deg: float = math.nan  # the lines in force for this attempt (from the leg's rest when it began)
+    target_deg: float = math.nan
     last_seen_ms: int = 0
     reached: bool = False
-    hold_start_ms: int | None = None
     hold_done: bool = False
     live_faults: set[str] = field(default_factory=set)
     violation_since_ms: dict[str, int] = field(default_factory=dict)
-    below_since_ms: int | None = None
     rest_since_ms: int | None = None
 
 
@@ -137,7 +166,8 @@ class RepCounter:
         self.states: dict[Side, SideState] = {s: SideState(side=s) for s in SIDES}
         self.reps: list[RepRecord] = []
         self._attempts: dict[Side, _Attempt | None] = {s: None for s in SIDES}
-        self._rest: dict[Side, deque[float]] = {s: deque(maxlen=30) for s in SIDES}
+        self._rest: dict[Side, deque[float]] = {s: deque(maxlen=REST_SAMPLES) for s in SIDES}
+        self._settling: dict[Side, deque[tuple[int, float]]] = {s: deque() for s in SIDES}
 
     # -- public ---------------------------------------------------------------------------------------
     def update(self, frame: FeatureFrame) -> list[RepEvent]:
@@ -155,7 +185,7 @@ class RepCounter:
                 if attempt.rest_since_ms is not None:  # already back at rest, just not confirmed yet
                     events.append(self._close(side, attempt, attempt.rest_since_ms))
                 else:
-                    events.append(self._close(side, attempt, attempt.t_ms[-1], incomplete=True))
+                    events.append(self._close(side, attempt, attempt.t_ms[-1], fault="incomplete"))
         return events
 
     def reset(self) -> None:
@@ -165,6 +195,39 @@ class RepCounter:
     def counts(self) -> dict[str, int]:
         left, right = self.states["left"].counted, self.states["right"].counted
         return {"left": left, "right": right, "total": left + right}
+
+    # -- the lines, relative to each leg's rest -------------------------------------------------------
+    def rest_shift_deg(self, side: Side) -> float:
+        """How far this leg's learned rest level sits from the spec's ``rest_deg`` (bounded), in degrees."""
+        d = self.spec.drive
+        rest = self._rest[side]
+        if d.rest_deg is None or len(rest) < REST_MIN_SAMPLES:
+            return 0.0
+        shift = float(np.median(rest)) - d.rest_deg
+        return min(max(shift, -d.rest_shift_max_deg), d.rest_shift_max_deg)
+
+    def start_deg(self, side: Side) -> float:
+        return self.spec.drive.start_deg + self.rest_shift_deg(side)
+
+    def target_deg(self, side: Side) -> float:
+        d = self.spec.drive
+        shift = self.rest_shift_deg(side) if d.target_follows_rest else 0.0
+        return self._base_target(side) + max(0.0, shift)
+
+    def _base_target(self, side: Side) -> float:
+        return self.spec.drive.target_deg
+
+    def _learn_rest(self, side: Side, t_ms: int, angle: float) -> None:
+        """Add a frame at rest to the leg's rest level, once the leg has settled there: the last
+        ``REST_SETTLE_S`` within ``REST_SETTLE_RANGE_DEG``. A leg on its way up (a slow lift still under the
+        start line) never settles, so it cannot drag the rest level, and with it the lines, up after it."""
+        recent = self._settling[side]
+        recent.append((t_ms, angle))
+        while recent and t_ms - recent[0][0] > REST_SETTLE_S * 1000:
+            recent.popleft()
+        values = [a for _, a in recent]
+        if t_ms - recent[0][0] >= 0.8 * REST_SETTLE_S * 1000 and max(values) - min(values) <= REST_SETTLE_RANGE_DEG:
+            self._rest[side].append(angle)
 
     # -- the state machine ----------------------------------------------------------------------------
     def _update_side(self, side: Side, frame: FeatureFrame) -> list[RepEvent]:
@@ -179,16 +242,16 @@ class RepCounter:
         attempt = self._attempts[side]
         if not math.isfinite(angle):
             if attempt is not None and t - attempt.last_seen_ms > d.max_gap_s * 1000:
-                self._attempts[side] = None
-                st.phase, st.hold_s, st.peak_deg, st.active_faults = Phase.REST, 0.0, math.nan, ()
-                return [RepEvent(EventKind.ATTEMPT_DROPPED, side, t,
-                                 message=f"Lost sight of your {side} leg")]
+                if attempt.rest_since_ms is not None:  # it was back at rest when it went out of sight
+                    return [self._close(side, attempt, attempt.rest_since_ms)]
+                return [self._close(side, attempt, attempt.last_seen_ms, fault="lost_sight"),
+                        RepEvent(EventKind.ATTEMPT_DROPPED, side, t, message=f"Lost sight of your {side} leg")]
             return []
 
         if attempt is None:
-            if angle > d.start_deg:
+            if angle > self.start_deg(side):
                 return self._open(side, frame, angle)
-            self._rest[side].append(angle)
+            self._learn_rest(side, t, angle)
             return []
 
         events: list[RepEvent] = []
@@ -196,43 +259,33 @@ class RepCounter:
         self._record(attempt, frame, side, angle)
         st.peak_deg = max(st.peak_deg, angle) if math.isfinite(st.peak_deg) else angle
 
-        if angle < d.start_deg - d.hysteresis_deg:
+        if angle < attempt.start_deg - d.hysteresis_deg:
             # Back at rest, once it has stayed there: a leg cannot drop from the top to rest and back in a
             # few frames, so a shorter dip is a landmark glitch, not the end of the attempt.
             if attempt.rest_since_ms is None:
                 attempt.rest_since_ms = t
             if t - attempt.rest_since_ms >= d.rest_confirm_s * 1000:
                 events.append(self._close(side, attempt, attempt.rest_since_ms))
-                self._rest[side].append(angle)
+                self._learn_rest(side, t, angle)
                 return events
         else:
             attempt.rest_since_ms = None
         if t - attempt.start_ms > MAX_ATTEMPT_S * 1000:
-            self._attempts[side] = None
-            st.phase, st.hold_s = Phase.REST, 0.0
-            return [RepEvent(EventKind.ATTEMPT_DROPPED, side, t, message="Rest your leg")]
+            return [self._close(side, attempt, t, fault="incomplete"),
+                    RepEvent(EventKind.ATTEMPT_DROPPED, side, t, message="Rest your leg")]
 
-        in_band = angle >= st.peak_deg - d.hold_band_deg and angle >= d.target_deg - d.hysteresis_deg
-        if st.phase == Phase.LIFTING and angle >= d.target_deg:
-            st.phase = Phase.HOLDING
+        hold = attempt.hold
+        if hold.reached and not attempt.reached:
             attempt.reached = True
-            attempt.hold_start_ms = t
             events.append(RepEvent(EventKind.TARGET_REACHED, side, t))
-        elif st.phase in (Phase.HOLDING, Phase.LOWERING):
-            if in_band:
-                attempt.below_since_ms = None
-                if st.phase == Phase.LOWERING:  # lifted again: a new hold
-                    st.phase, attempt.hold_start_ms = Phase.HOLDING, t
-            elif st.phase == Phase.HOLDING:
-                if attempt.below_since_ms is None:
-                    attempt.below_since_ms = t
-                if t - attempt.below_since_ms > d.hold_grace_s * 1000:
-                    st.phase = Phase.LOWERING
-        if st.phase == Phase.HOLDING and attempt.hold_start_ms is not None:
-            st.hold_s = (t - attempt.hold_start_ms) / 1000.0
-            if not attempt.hold_done and st.hold_s >= d.min_hold_s:
-                attempt.hold_done = True
-                events.append(RepEvent(EventKind.HOLD_COMPLETE, side, t))
+        if hold.current is not None:
+            st.phase = Phase.HOLDING
+        elif st.phase == Phase.HOLDING or (attempt.reached and angle < attempt.target_deg):
+            st.phase = Phase.LOWERING
+        st.hold_s = hold.current_s
+        if not attempt.hold_done and st.hold_s >= d.min_hold_s:
+            attempt.hold_done = True
+            events.append(RepEvent(EventKind.HOLD_COMPLETE, side, t))
         events.extend(self._live_rules(side, attempt, frame, t))
         return events
 
@@ -248,9 +301,14 @@ class RepCounter:
         return True
 
     def _open(self, side: Side, frame: FeatureFrame, angle: float) -> list[RepEvent]:
+        d = self.spec.drive
         rest = self._rest[side]
-        attempt = _Attempt(start_ms=frame.timestamp_ms, last_seen_ms=frame.timestamp_ms,
-                           rest_level_deg=float(np.median(rest)) if rest else self.spec.drive.start_deg)
+        target = self.target_deg(side)
+        rules = HoldRules(target_deg=target, hysteresis_deg=d.hysteresis_deg, move_speed_deg_s=d.hold_max_speed_deg_s,
+                          window_s=d.hold_window_s, grace_s=d.hold_grace_s, max_gap_s=d.max_gap_s)
+        attempt = _Attempt(start_ms=frame.timestamp_ms, hold=HoldTracker(rules), last_seen_ms=frame.timestamp_ms,
+                           rest_level_deg=float(np.median(rest)) if rest else self.start_deg(side),
+                           start_deg=self.start_deg(side), target_deg=target)
         self._attempts[side] = attempt
         st = self.states[side]
         st.phase, st.peak_deg, st.hold_s = Phase.LIFTING, angle, 0.0
@@ -260,6 +318,7 @@ class RepCounter:
     def _record(self, attempt: _Attempt, frame: FeatureFrame, side: Side, angle: float) -> None:
         attempt.t_ms.append(frame.timestamp_ms)
         attempt.angle.append(angle)
+        attempt.hold.add(frame.timestamp_ms, angle)
         for rule in self.spec.rules:
             attempt.rule_values.setdefault(rule.code, []).append(_rule_value(rule, frame, side))
 
@@ -285,23 +344,19 @@ class RepCounter:
         return events
 
     # -- the verdict ----------------------------------------------------------------------------------
-    def _close(self, side: Side, attempt: _Attempt, t_end: int, incomplete: bool = False) -> RepEvent:
+    def _close(self, side: Side, attempt: _Attempt, t_end: int, fault: str | None = None) -> RepEvent:
+        """The verdict on an attempt; ``fault`` (``incomplete``, ``lost_sight``) when it did not end at rest."""
         d = self.spec.drive
+        hold = attempt.hold
+        hold.flush()
         t_ms = np.asarray(attempt.t_ms, dtype=np.float64)
         angle = _median5(np.asarray(attempt.angle, dtype=np.float64))
         i_peak = int(np.nanargmax(angle))
         peak = float(angle[i_peak])
-        reached = bool(peak >= d.target_deg)
-        # The hold: the longest stretch within the band below the peak (and still in the target range).
-        # Near the peak *and* nearly still: the slow top of the rise and of the lowering is not a hold.
-        band = (angle >= peak - d.hold_band_deg) & (angle >= d.target_deg - d.hysteresis_deg)
-        still = band & (np.abs(_speed_deg_s(t_ms, angle)) <= d.hold_max_speed_deg_s)
-        band = still if still.any() else band
-        if not band.any():
-            band = angle >= peak - d.hold_band_deg
-        lo, hi = _longest_run(t_ms, band, d.hold_grace_s * 1000, d.max_gap_s * 1000)
-        period_ms = float(np.median(np.diff(t_ms))) if len(t_ms) > 1 else 0.0
-        hold_s = float(t_ms[hi] - t_ms[lo] + period_ms) / 1000.0 if reached else 0.0
+        reached = hold.reached
+        run = hold.best if reached else None
+        hold_s = run.duration_s if run is not None else 0.0
+        lo, hi = (run.first, run.last) if run is not None else (i_peak, i_peak)
         lower_s = _lowering_s(t_ms[hi:], angle[hi:], attempt.rest_level_deg, peak)
 
         faults: list[str] = []
@@ -309,14 +364,14 @@ class RepCounter:
             faults.append("range_too_small")
         elif hold_s < d.min_hold_s:
             faults.append("hold_too_short")
-        if incomplete:
-            faults.append("incomplete")
-        if reached and d.min_lower_s > 0 and lower_s is not None and lower_s < d.min_lower_s:
+        if fault is not None:
+            faults.append(fault)
+        if reached and d.min_lower_s > 0 and fault is None and lower_s is not None and lower_s < d.min_lower_s:
             faults.append("lowered_too_fast")
         for rule in self.spec.rules:
             values = np.asarray(attempt.rule_values.get(rule.code, []), dtype=np.float64)
             if rule.window == "hold":
-                if not reached:
+                if run is None:
                     continue
                 window = values[lo:hi + 1]
                 window = window[np.isfinite(window)]
@@ -325,11 +380,12 @@ class RepCounter:
             elif _sustained(t_ms, values, rule):
                 faults.append(rule.code)
 
-        counted = bool(reached and hold_s >= d.min_hold_s and not incomplete)
+        counted = bool(reached and hold_s >= d.min_hold_s and fault is None)
         rep = RepRecord(
             index=len(self.reps) + 1, side=side, start_s=attempt.start_ms / 1000.0,
-            peak_s=float(t_ms[lo if reached else i_peak]) / 1000.0, end_s=t_end / 1000.0,
-            hold_s=hold_s, peak_angle_deg=peak, counted=counted, faults=tuple(faults), lower_s=lower_s)
+            peak_s=float(t_ms[lo]) / 1000.0, end_s=t_end / 1000.0,
+            hold_s=hold_s, peak_angle_deg=peak, counted=counted, faults=tuple(faults), lower_s=lower_s,
+            target_deg=attempt.target_deg, rest_deg=attempt.rest_level_deg)
         self.reps.append(rep)
         st = self.states[side]
         st.attempts += 1
@@ -353,49 +409,6 @@ def _median5(x: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         out = np.nanmedian(windows, axis=1) if np.isnan(x).any() else np.median(windows, axis=1)
     return out
-
-
-def _speed_deg_s(t_ms: np.ndarray, angle: np.ndarray, window_s: float = 0.3) -> np.ndarray:
-    """Angular speed as the least-squares slope over a centred window of ~``window_s`` (a first-order
-    Savitzky-Golay derivative): far less noisy than a frame difference. Unknown speed counts as fast."""
-    n = angle.size
-    if n < 5:
-        return np.zeros_like(angle)
-    period_s = float(np.median(np.diff(t_ms))) / 1000.0 or 1 / 30
-    half = max(2, round(window_s / period_s / 2))
-    half = min(half, (n - 1) // 2)
-    offsets = np.arange(-half, half + 1, dtype=np.float64)
-    kernel = offsets / (np.sum(offsets**2) * period_s)
-    filled = np.where(np.isfinite(angle), angle, np.nan)
-    padded = np.pad(filled, half, mode="edge")
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
-    with np.errstate(all="ignore"):
-        speed = windows @ kernel
-    return np.where(np.isfinite(speed), speed, np.inf)
-
-
-def _longest_run(t_ms: np.ndarray, mask: np.ndarray, bridge_ms: float, max_gap_ms: float) -> tuple[int, int]:
-    """Indices (first, last) of the longest True run.
-
-    Only samples actually seen outside the mask break a run, and only when that dip lasts longer than
-    ``bridge_ms``. A stretch with no samples at all (frames a busy live loop skipped) does not break it,
-    unless it is longer than ``max_gap_ms``.
-    """
-    idx = np.flatnonzero(mask)
-    if idx.size == 0:
-        return 0, 0
-    start = last = int(idx[0])
-    best = (start, start)
-    for i in idx[1:]:
-        i = int(i)
-        gap_ms = t_ms[i] - t_ms[last]
-        dipped = i > last + 1 and gap_ms > bridge_ms + (t_ms[last + 1] - t_ms[last])
-        if dipped or (i == last + 1 and gap_ms > max_gap_ms):
-            start = i
-        last = i
-        if t_ms[last] - t_ms[start] > t_ms[best[1]] - t_ms[best[0]]:
-            best = (start, last)
-    return best
 
 
 def _lowering_s(t_ms: np.ndarray, angle: np.ndarray, rest_deg: float, peak_deg: float) -> float | None:

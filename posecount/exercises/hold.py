@@ -3,8 +3,9 @@
 Clinically, "hold the position" means the leg stays up, at or above the target, and is not being moved
 on purpose. So a frame is *held* when
 
-* the driving angle is at or above the target (once the target has been reached in this attempt, down to
-  ``target - hysteresis``, so landmark jitter at the line does not cut the hold), and
+* the driving angle (the median of 5 frames around it) is at or above the target (once the target has been
+  reached in this attempt, down to ``target - hysteresis``, so landmark jitter at the line does not cut the
+  hold), and
 * the leg is not moving deliberately: the slope of the angle over ``window_s`` centred on the frame (a
   Theil-Sen slope, which a glitch of a frame or two cannot swing) is at most ``move_speed_deg_s`` either way.
 
@@ -97,6 +98,11 @@ class HoldTracker:
 
     # -- output -----------------------------------------------------------------------------------------
     @property
+    def reached(self) -> bool:
+        """The target was reached (a decided frame's 5-sample median at or above it)."""
+        return self._reached
+
+    @property
     def period_ms(self) -> float:
         return float(statistics.median(self._intervals)) if self._intervals else 0.0
 
@@ -120,7 +126,8 @@ class HoldTracker:
     # -- the decision -----------------------------------------------------------------------------------
     def _decide(self, i: int) -> None:
         r = self.rules
-        t, a = self._t[i], self._a[i]
+        t = self._t[i]
+        a = float(np.median(self._a[max(0, i - 2):i + 3]))  # one wild frame can neither reach nor hold
         level = r.target_deg - r.hysteresis_deg if self._reached else r.target_deg
         held = a >= level and abs(self._slope(i)) <= r.move_speed_deg_s
         self._reached = self._reached or a >= r.target_deg

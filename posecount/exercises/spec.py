@@ -29,13 +29,24 @@ class DriveSpec(_Frozen):
     start_deg: float = Field(description="an attempt starts when the angle rises above this")
     target_deg: float = Field(description="the target range starts here; a rep must reach it")
     hysteresis_deg: float = Field(3.0, ge=0, le=30, description="dead band below each threshold against jitter")
-    hold_band_deg: float = Field(4.0, gt=0, le=30, description="the leg is held while within this of its peak")
+    hold_band_deg: float = Field(
+        4.0, gt=0, le=30, description="no longer used (the hold is exercises/hold.py's); kept so older specs load")
     min_hold_s: float = Field(gt=0, le=60, description="a rep counts only if held at least this long")
     hold_max_speed_deg_s: float = Field(
-        10.0, gt=0, le=200, description="the leg is held only while it moves slower than this (not the ramps)")
+        10.0, gt=0, le=200, description="the leg is held only while it moves slower than this (not lifted or "
+        "lowered on purpose); above natural sway and tremor")
     hold_grace_s: float = Field(0.25, ge=0, le=2, description="a dip shorter than this does not end the hold")
     min_lower_s: float = Field(0.0, ge=0, le=30, description="lowering faster than this is lowered_too_fast")
     rest_confirm_s: float = Field(0.15, ge=0, le=2, description="back at rest only after staying there this long")
+    hold_window_s: float = Field(
+        0.6, gt=0, le=3, description="the leg's speed for the hold is its slope over this window (sway averages out)")
+    rest_deg: float | None = Field(
+        None, description="the usual rest level; each leg's own rest is learned and the lines move with it "
+        "(None: the lines are absolute)")
+    rest_shift_max_deg: float = Field(
+        0.0, ge=0, le=45, description="how far a learned rest may move the lines from the spec's, either way")
+    target_follows_rest: bool = Field(
+        True, description="the target moves up with a higher rest (a lift above rest); never below target_deg")
     max_gap_s: float = Field(1.0, gt=0, le=10, description="an attempt unseen for longer than this is dropped")
 
     @model_validator(mode="after")
