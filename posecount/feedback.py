@@ -76,6 +76,8 @@ class Coach:
                     if self._last_side == rep.side and self.spec.sides == "both":
                         text = f"{m.praise}. {m.other_leg}"
                     candidates.append((text, Tone.PRAISE, PRIORITY[Tone.PRAISE]))
+                elif {"lost_sight", "incomplete"} & set(rep.faults):
+                    pass  # not the person's doing: the drop is said by ATTEMPT_DROPPED, the end by the summary
                 elif "range_too_small" in rep.faults:
                     candidates.append((m.too_small, Tone.FAULT, PRIORITY[Tone.FAULT] - 5))
                 elif "hold_too_short" in rep.faults:
