@@ -8,14 +8,20 @@ within a degree of the top and nearly still: at most ``SLOW_ENDS_S`` is added fo
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from conftest import committed_landmarks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from posecount.exercises import get_exercise
+from posecount.exercises.engine import EventKind
 from posecount.exercises.hold import HoldRules, HoldTracker
+from posecount.pipeline import replay_track
 
 #: The side leg raise's numbers (target 20°, its spec's speed limit), written out: the tests below draw
 #: motion around them, they do not restate the engine's thresholds as truth.
@@ -140,3 +146,40 @@ def test_live_and_verdict_are_the_same_runs() -> None:
 def test_the_measured_hold_follows_the_drawn_one(hold_s: float, sway: float, hz: float, fps: int) -> None:
     tracker = measure(rep(hold_s, sway_deg=sway, sway_hz=hz), duration_s=hold_s + 4.5, fps=fps)
     assert hold_s - 0.15 <= tracker.best_s <= hold_s + SLOW_ENDS_S + 1.5 / fps
+
+
+# -- live and the report, on every shipped sample (committed recordings, no model) -------------------------
+SAMPLE_TRUTHS = sorted((Path(__file__).resolve().parents[1] / "samples").glob("*.truth.json"))
+
+
+@pytest.mark.parametrize("truth_path", SAMPLE_TRUTHS, ids=[p.name.removesuffix(".truth.json") for p in SAMPLE_TRUTHS])
+def test_the_screen_and_the_report_agree_on_every_hold(truth_path: Path) -> None:
+    """Frame by frame, the hold the screen shows never exceeds the hold the report gives that attempt, the
+    screen says "hold complete" exactly for the attempts the report counts, and those are the true reps."""
+    name = truth_path.name.removesuffix(".truth.json")
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    spec = get_exercise(truth["exercise"])
+    session, results = replay_track(committed_landmarks(name), spec)
+    shown: dict[str, list[float]] = {"left": [], "right": []}  # per side: the largest hold shown per attempt
+    completed: dict[str, list[bool]] = {"left": [], "right": []}
+    open_: dict[str, bool] = {"left": False, "right": False}
+    for result in results:
+        for ev in result.events:
+            if ev.kind == EventKind.ATTEMPT_STARTED:
+                shown[ev.side].append(0.0)
+                completed[ev.side].append(False)
+                open_[ev.side] = True
+            elif ev.kind == EventKind.HOLD_COMPLETE:
+                completed[ev.side][-1] = True
+            elif ev.kind == EventKind.REP_FINISHED:
+                open_[ev.side] = False
+        for side in ("left", "right"):
+            if open_[side]:
+                shown[side][-1] = max(shown[side][-1], session.counter.states[side].hold_s)
+    for side in ("left", "right"):
+        reps = [r for r in session.counter.reps if r.side == side]
+        assert len(reps) == len(shown[side])
+        for rep, most, done in zip(reps, shown[side], completed[side], strict=True):
+            assert most <= rep.hold_s + 1e-9, f"{name} {side}: the screen showed {most:.2f} s, the report {rep.hold_s}"
+            assert done == rep.counted, f"{name} {side} at {rep.start_s} s: hold complete {done}, counted {rep.counted}"
+    assert [(r.side, r.counted) for r in session.counter.reps] == [(r["side"], r["counted"]) for r in truth["reps"]]
