@@ -3,8 +3,10 @@
     python benchmarks/bench_analyze.py [VIDEO] [--exercise NAME]
 
 Prints, on the same clip:
+  * decoding alone (PyAV, as every file is read), and the annotated.mp4 writer alone (H.264 per frame);
   * bare MediaPipe inference: decode + PoseLandmarker (VIDEO mode) per frame, nothing else;
   * `analyze --no-video`: the whole pipeline, writing report/csv/png;
+  * `analyze`: the same plus the overlay drawn on every frame and annotated.mp4 encoded;
   * the engine's own cost per frame (smoothing + features + rep counter + coach), from recorded poses;
   * memory: the Python heap while the engine runs 1x and 20x the clip's length (must stay flat).
 Goals (issue 3): analyze >= 0.9x bare inference, engine < 0.5 ms/frame, memory flat in video length.
@@ -24,6 +26,7 @@ from posecount.models import ensure_model
 from posecount.pipeline import Session, run_analysis, run_pose_extraction
 from posecount.pose import PoseEstimator, PoseOptions
 from posecount.sources import VideoFileSource
+from posecount.video import H264Writer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,10 +41,34 @@ def bare_inference_fps(video: Path, options: PoseOptions) -> tuple[float, int]:
         return n / (time.perf_counter() - t0), n
 
 
-def analyze_fps(video: Path, exercise: str, options: PoseOptions) -> float:
+def decode_fps(video: Path) -> float:
+    """Frames/s of decoding alone: upright BGR frames with their timestamps."""
+    with VideoFileSource(video) as source:
+        t0 = time.perf_counter()
+        n = sum(1 for _ in source)
+        return n / (time.perf_counter() - t0)
+
+
+def writer_ms(video: Path) -> float:
+    """ms/frame of the annotated.mp4 writer alone (H.264 encode + mux, on the source's timestamps)."""
+    spent = 0.0
+    with tempfile.TemporaryDirectory() as tmp, VideoFileSource(video) as source:
+        n = 0
+        with H264Writer(Path(tmp) / "a.mp4", (source.info.width, source.info.height), source.info.fps) as writer:
+            for frame in source:
+                t0 = time.perf_counter()
+                writer.write(frame.image, frame.timestamp_ms)
+                spent += time.perf_counter() - t0
+                n += 1
+            t0 = time.perf_counter()
+        spent += time.perf_counter() - t0  # the encoder's flush and the faststart rewrite
+    return spent * 1000 / n
+
+
+def analyze_fps(video: Path, exercise: str, options: PoseOptions, write_video: bool = False) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        report = run_analysis(video, get_exercise(exercise), Path(tmp), options, write_video=False)
+        report = run_analysis(video, get_exercise(exercise), Path(tmp), options, write_video=write_video)
         return report.frames_read / (time.perf_counter() - t0)
 
 
@@ -84,12 +111,19 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
     options = PoseOptions(model_path=ensure_model("full", progress=False))
+    decode = decode_fps(args.video)
+    write_ms = writer_ms(args.video)
     bare, n = bare_inference_fps(args.video, options)
     full = analyze_fps(args.video, args.exercise, options)
+    with_video = analyze_fps(args.video, args.exercise, options, write_video=True)
     engine_ms, peaks = engine_cost(args.video, args.exercise, options, args.repeat)
     print(f"clip: {args.video.name} ({n} frames)")
+    print(f"decode alone (PyAV)      : {decode:6.1f} frames/s")
+    print(f"annotated.mp4 writer     : {write_ms:6.2f} ms/frame (H.264, libx264 {H264Writer.PRESET})")
     print(f"bare MediaPipe inference : {bare:6.1f} frames/s")
     print(f"analyze --no-video       : {full:6.1f} frames/s  ({full / bare:.2f}x bare; goal >= 0.9x)")
+    print(f"analyze (annotated.mp4)  : {with_video:6.1f} frames/s  ({with_video / bare:.2f}x bare; the overlay and "
+          f"the video cost {1000 / with_video - 1000 / full:.1f} ms/frame)")
     print(f"engine per frame         : {engine_ms:6.3f} ms  (goal < 0.5 ms)")
     print(f"engine heap peak         : {peaks[0]:6.2f} MB for 1x, {peaks[1]:.2f} MB for {args.repeat}x the clip "
           "(flat = bounded by one attempt, not by the video)")

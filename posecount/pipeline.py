@@ -10,13 +10,10 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import cv2
-
 from posecount.atomic import atomic_open, atomic_path, ensure_writable_dir
-from posecount.errors import OutputError
 from posecount.exercises.engine import RepCounter, RepEvent, SideState
 from posecount.exercises.spec import SIDES, ExerciseSpec, Side
 from posecount.features import FeatureExtractor, Features, ViewSettings
@@ -27,6 +24,7 @@ from posecount.recording import PoseRecorder, PoseTrack
 from posecount.report import FramesCsv, Report, write_timeline
 from posecount.smoothing import PoseSmoother, SmoothingSettings
 from posecount.sources import Frame, SourceInfo, VideoFileSource
+from posecount.video import H264Writer
 
 log = logging.getLogger(__name__)
 
@@ -197,9 +195,9 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
         frames_csv = FramesCsv(stack.enter_context(atomic_open(out_dir / "frames.csv", "w", newline="",
                                                                encoding="utf-8")), spec)
         writer = None
-        if write_video:
-            writer = _video_writer(stack.enter_context(atomic_path(out_dir / "annotated.mp4")), info)
-            stack.callback(writer.release)
+        if write_video:  # H.264 on the source's own timestamps: plays in browsers, in sync with VFR sources
+            writer = stack.enter_context(H264Writer(stack.enter_context(atomic_path(out_dir / "annotated.mp4")),
+                                                    (info.width, info.height), info.fps))
         pairs = stack.enter_context(contextlib.closing(  # closes the landmarker however the loop ends
             _replay(source, landmarks) if landmarks is not None else estimate_poses(source, options)))
         frames_read = 0
@@ -208,14 +206,18 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
             frames_read += 1
             _add_frame_row(frames_csv, session, result)
             if writer is not None:
-                writer.write(draw_overlay(frame.image, result.pose, session.overlay_state(result)))
+                writer.write(draw_overlay(frame.image, result.pose, session.overlay_state(result)), frame.timestamp_ms)
             if on_frame:
                 on_frame(frames_read)
         session.finish()
+    info = source.info  # now with the frames decoded and the duration by their timestamps
+    # Frame counts become seconds at the mean rate actually decoded (a variable-frame-rate file's nominal
+    # rate can be far off); for a constant-rate file this is its fps.
+    mean_fps = frames_read / info.duration_s if info.measured_duration_s and frames_read else info.fps
     reps = session.counter.reps
     report = Report(exercise=spec.name, source=_relative_info(info, video), frames_read=frames_read, reps=reps,
                     pose_detected_fraction=session.tally.pose_frames / max(1, session.tally.frames),
-                    warnings=session.warnings(info.fps))
+                    warnings=session.warnings(mean_fps))
     write_timeline(out_dir / "timeline.png", spec, frames_csv, reps)
     report.write_reps_csv(out_dir / "reps.csv")
     report.write_json(out_dir / "report.json")  # last: its presence means the run completed
@@ -251,15 +253,8 @@ def _add_frame_row(frames_csv: FramesCsv, session: Session, result: FrameResult)
                    values, [session.states[s].phase.value for s in SIDES])
 
 
-def _video_writer(path: Path, info: SourceInfo) -> cv2.VideoWriter:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), info.fps, (info.width, info.height))
-    if not writer.isOpened():
-        raise OutputError(f"cannot write video {path}")
-    return writer
-
-
 def _relative_info(info: SourceInfo, video: Path) -> SourceInfo:
-    return SourceInfo(path=Path(video).name, fps=info.fps, frames=info.frames, width=info.width, height=info.height)
+    return replace(info, path=Path(video).name)
 
 
 __all__ = ["FrameResult", "Session", "estimate_poses", "record_track", "replay_track", "run_analysis",

@@ -38,13 +38,21 @@ class Report:
         right = sum(1 for r in self.reps if r.counted and r.side == "right")
         return {"left": left, "right": right, "total": left + right}
 
-    def to_dict(self) -> dict[str, object]:
+    @property
+    def duration_s(self) -> float:
+        """Seconds of video: by the timestamps when the source measured them (files: right for variable frame
+        rates), else the frames read at the source's rate (a live session)."""
+        if self.source.measured_duration_s is not None:
+            return self.source.measured_duration_s
         fps = self.source.fps
+        return self.frames_read / fps if fps else 0.0
+
+    def to_dict(self) -> dict[str, object]:
         return {
             "schema_version": SCHEMA_VERSION,
             "exercise": self.exercise,
-            "source": {"path": self.source.path, "fps": round(fps, 3), "frames": self.frames_read,
-                       "duration_s": round(self.frames_read / fps, 3) if fps else 0.0,
+            "source": {"path": self.source.path, "fps": round(self.source.fps, 3), "frames": self.frames_read,
+                       "duration_s": round(self.duration_s, 3),
                        "width": self.source.width, "height": self.source.height},
             "counts": self.counts,
             "reps": [r.to_dict() for r in self.reps],

@@ -4,6 +4,9 @@ Every :class:`Frame` carries its index and a timestamp in milliseconds. For file
 video's own (its presentation time), never the wall clock, so analysis is reproducible and independent of
 how fast the machine is. Cameras and live streams have no trustworthy clock of their own, so there the
 timestamp is the monotonic time since the source was opened.
+
+Files are decoded with PyAV (:mod:`posecount.video`: real timestamps of variable-frame-rate files, rotation
+applied, any container FFmpeg reads); cameras and streams with OpenCV.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -20,13 +23,9 @@ import cv2
 import numpy as np
 
 from posecount.errors import InputError
+from posecount.video import VideoReader
 
 log = logging.getLogger(__name__)
-
-#: Decoding may stop this many frames short of the container's frame count before we call a file truncated
-#: (container counts are estimates for some formats; a truly truncated file loses far more).
-TRUNCATION_SLACK_FRAMES = 3
-TRUNCATION_SLACK_FRACTION = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +39,26 @@ class Frame:
 
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
-    """What a source says about itself. ``frames`` is 0 when unknown (cameras, streams)."""
+    """What a source says about itself: ``fps`` frames/s, ``width`` and ``height`` in displayed pixels.
+
+    ``frames`` is 0 when unknown (cameras, streams). For a file it is what the container states until the
+    file has been decoded to its end, then the number of frames decoded; ``measured_duration_s`` is then the
+    end of the last frame by the video's own timestamps (seconds from its start), right for variable frame
+    rates; None until then, and for cameras and streams.
+    """
 
     path: str
     fps: float
     frames: int
     width: int
     height: int
+    measured_duration_s: float | None = None
 
     @property
     def duration_s(self) -> float:
+        """Seconds: measured from the timestamps when known, else ``frames / fps``."""
+        if self.measured_duration_s is not None:
+            return self.measured_duration_s
         return self.frames / self.fps if self.fps > 0 else 0.0
 
 
@@ -96,8 +105,14 @@ class _CaptureSource:
         self.close()
 
 
-class VideoFileSource(_CaptureSource):
-    """A video file. Timestamps come from the container; unreadable or truncated files raise InputError."""
+class VideoFileSource:
+    """A video file, decoded with PyAV: the frames upright, each with the file's own timestamp.
+
+    Any container and codec FFmpeg reads (MP4, MOV, MKV, WebM, AVI...). Missing, empty, directory and
+    non-video paths raise :class:`InputError` on opening; a truncated or damaged file yields the frames
+    decoded before the damage, then raises it. ``info`` starts as the file states itself (``frames`` 0 when
+    it states no count) and is updated when the last frame has been decoded (see :class:`SourceInfo`).
+    """
 
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
@@ -112,39 +127,27 @@ class VideoFileSource(_CaptureSource):
             raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
         if not head:
             raise InputError(f"{path}: empty file")
-        cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-        if not cap.isOpened():
-            cap.release()
-            raise InputError(f"{path}: not a readable video (unknown format or damaged file)")
-        super().__init__(cap, str(path))
         self.path = path
-        if self.info.width <= 0 or self.info.height <= 0:
-            self.close()
-            raise InputError(f"{path}: not a readable video (no image stream)")
+        self._reader = VideoReader(path)
+        r = self._reader
+        self.info = SourceInfo(path=str(path), fps=r.fps, frames=r.frames_stated, width=r.width, height=r.height)
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
-        last_ms = -1
-        step_ms = 1000.0 / self.info.fps
-        while True:
-            ok, image = self._cap.read()
-            if not ok or image is None:
-                break
-            pos_ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
-            # The container's presentation time; some demuxers report 0 or repeat it at the end, so fall
-            # back to the nominal frame period to keep timestamps strictly increasing.
-            ts = round(pos_ms) if np.isfinite(pos_ms) and pos_ms > 0 else round(index * step_ms)
-            if ts <= last_ms:
-                ts = last_ms + max(1, round(step_ms))
-            last_ms = ts
-            yield Frame(image=_as_bgr(image), index=index, timestamp_ms=ts)
+        for image, timestamp_ms in self._reader:
+            yield Frame(image=image, index=index, timestamp_ms=timestamp_ms)
             index += 1
-        if index == 0:
-            raise InputError(f"{self.path}: no frame could be decoded (empty or damaged video)")
-        expected = self.info.frames
-        if expected and index < expected - max(TRUNCATION_SLACK_FRAMES, TRUNCATION_SLACK_FRACTION * expected):
-            raise InputError(
-                f"{self.path}: video is truncated or damaged (decoded {index} of {expected} frames)")
+        if self._reader.finished:
+            self.info = replace(self.info, frames=index, measured_duration_s=self._reader.end_s)
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def __enter__(self) -> VideoFileSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class CameraSource(_CaptureSource):
@@ -210,7 +213,7 @@ def _as_bgr(image: np.ndarray) -> np.ndarray:
     return image
 
 
-def open_source(spec: str | Path | int) -> _CaptureSource:
+def open_source(spec: str | Path | int) -> VideoFileSource | CameraSource | StreamSource:
     """Open a camera (an int or a string of digits), a stream URL (``scheme://``) or a video file."""
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
         return CameraSource(int(spec))
@@ -226,7 +229,7 @@ class PacedSource:
     Frames keep the file's own timestamps, so live and offline analysis see the same times.
     """
 
-    def __init__(self, source: _CaptureSource, speed: float = 1.0) -> None:
+    def __init__(self, source: FrameSource, speed: float = 1.0) -> None:
         self._source = source
         self.info = source.info
         self._speed = speed
