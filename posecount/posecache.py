@@ -1,8 +1,9 @@
 """A cache of pose recordings, so the model runs once per video however often the video is analysed.
 
-A recording (:class:`~posecount.recording.PoseTrack`) is determined by four things, and its key is the
-SHA-256 of all four: the video's bytes, the model file's bytes, the version of mediapipe that ran it, and
-the landmarker's confidences. Change any one (a re-encoded clip, another model, a mediapipe upgrade) and
+A recording (:class:`~posecount.recording.PoseTrack`) is determined by five things, and its key is the
+SHA-256 of all five: the video's bytes, the model file's bytes, the version of mediapipe that ran it, the
+video decoder's (PyAV's) version, and the landmarker's confidences. Change any one (a re-encoded clip,
+another model, a mediapipe or decoder upgrade) and
 the key changes, so a stale recording is never replayed; it simply stops being found.
 
 Files are ``DIR/STEM-KEY.npz`` in the ``posecount pose`` format, written whole or not at all. Processes
@@ -45,8 +46,17 @@ def file_sha256(path: Path) -> str:
 
 
 def mediapipe_version() -> str:
+    return _version("mediapipe")
+
+
+def decoder_version() -> str:
+    """The video decoder's version (PyAV and its FFmpeg): other decoders may hand the model other pixels."""
+    return _version("av")
+
+
+def _version(package: str) -> str:
     try:
-        return metadata.version("mediapipe")
+        return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "unknown"
 
@@ -58,6 +68,7 @@ def recording_key(video: Path, options: PoseOptions) -> str:
         "video_sha256": file_sha256(video),
         "model_sha256": file_sha256(options.model_path),
         "mediapipe": mediapipe_version(),
+        "decoder": decoder_version(),
         "confidences": [options.min_pose_detection_confidence, options.min_pose_presence_confidence,
                         options.min_tracking_confidence],
     }
@@ -120,4 +131,4 @@ def _lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-__all__ = ["RECORDING_FORMAT", "PoseCache", "file_sha256", "mediapipe_version", "recording_key"]
+__all__ = ["RECORDING_FORMAT", "PoseCache", "decoder_version", "file_sha256", "mediapipe_version", "recording_key"]

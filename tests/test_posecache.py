@@ -69,7 +69,7 @@ def test_a_recording_is_made_once_then_replayed(calls: list[Path], files: tuple[
     assert [p.suffix for p in (tmp_path / "cache").iterdir() if p.suffix == ".npz"] == [".npz"]
 
 
-@pytest.mark.parametrize("change", ["model", "video", "mediapipe", "confidence"])
+@pytest.mark.parametrize("change", ["model", "video", "mediapipe", "decoder", "confidence"])
 def test_a_stale_recording_is_never_reused(change: str, calls: list[Path], files: tuple[Path, Path], tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     video, model = files
@@ -84,6 +84,8 @@ def test_a_stale_recording_is_never_reused(change: str, calls: list[Path], files
         os.utime(video, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns + 1_000_000))
     elif change == "mediapipe":
         monkeypatch.setattr(posecache, "mediapipe_version", lambda: "99.0.0")
+    elif change == "decoder":
+        monkeypatch.setattr(posecache, "decoder_version", lambda: "99.0.0")
     else:
         options = PoseOptions(model_path=model, min_tracking_confidence=0.7)
     after = cache.track(video, options)
