@@ -51,6 +51,11 @@ def _root(
 ExerciseOpt = Annotated[str, typer.Option("--exercise", "-e", help="Exercise name (see `posecount exercises`) "
                                           "or a path to your own .toml spec.")]
 ModelOpt = Annotated[str, typer.Option("--model", help="Pose model: lite, full or heavy, or a path to a .task file.")]
+TargetOpt = Annotated[list[str] | None, typer.Option(
+    "--target", help="A leg's own target, e.g. --target left=15 --target right=25 (degrees).")]
+HoldOpt = Annotated[list[str] | None, typer.Option("--hold", help="A leg's own hold time, e.g. --hold left=3 (s).")]
+PrescriptionOpt = Annotated[Path | None, typer.Option(
+    "--prescription", help="A TOML file with per-leg targets and holds per exercise ([NAME] target_deg = {...}).")]
 DetConfOpt = Annotated[float, typer.Option("--min-detection-confidence", min=0.0, max=1.0)]
 TrackConfOpt = Annotated[float, typer.Option("--min-tracking-confidence", min=0.0, max=1.0)]
 
@@ -69,6 +74,18 @@ def _pose_options(model: str, det: float, track: float):
                        min_tracking_confidence=track)
 
 
+def _spec(exercise: str, target: list[str] | None, hold: list[str] | None, prescription: Path | None):
+    """The exercise, with the person's own per-leg targets and holds (the prescription file first, then
+    --target/--hold on top)."""
+    from posecount.exercises import get_exercise, load_prescription, parse_side_values, personalise
+
+    spec = get_exercise(exercise)
+    targets, holds = load_prescription(prescription, spec.name) if prescription else ({}, {})
+    targets |= parse_side_values(target or [], "--target")
+    holds |= parse_side_values(hold or [], "--hold")
+    return personalise(spec, targets, holds)
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
                     TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err,
@@ -84,17 +101,19 @@ def analyze(
     no_video: Annotated[bool, typer.Option("--no-video", help="Skip annotated.mp4 (faster).")] = False,
     landmarks: Annotated[Path | None, typer.Option(
         "--landmarks", help="Replay landmarks recorded by `posecount pose` instead of running the model.")] = None,
+    target: TargetOpt = None,
+    hold: HoldOpt = None,
+    prescription: PrescriptionOpt = None,
     model: ModelOpt = "full",
     min_detection_confidence: DetConfOpt = 0.5,
     min_tracking_confidence: TrackConfOpt = 0.5,
 ) -> None:
     """Count and coach an exercise in a recorded video; write report.json, reps.csv, frames.csv,
     timeline.png and annotated.mp4 into --out."""
-    from posecount.exercises import get_exercise
     from posecount.pipeline import run_analysis
     from posecount.recording import PoseTrack
 
-    spec = get_exercise(exercise)
+    spec = _spec(exercise, target, hold, prescription)
     track = PoseTrack.load(landmarks) if landmarks else None
     options = None if track else _pose_options(model, min_detection_confidence, min_tracking_confidence)
     with _progress() as progress:

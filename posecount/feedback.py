@@ -91,7 +91,7 @@ class Coach:
                 rule = next((r for r in self.spec.rules if r.code == code), None)
                 if rule is not None:
                     candidates.append((rule.message, Tone.FAULT, PRIORITY[Tone.FAULT] + rule.priority // 10))
-            if st.phase == Phase.HOLDING and st.hold_s < self.spec.drive.min_hold_s:
+            if st.phase == Phase.HOLDING and st.hold_s < self.spec.min_hold_s(side):
                 candidates.append((m.hold.format(hold_s=max(1.0, st.hold_s + 0.5), side=side), Tone.STEP,
                                    PRIORITY[Tone.STEP]))
             elif st.phase == Phase.LOWERING:

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from posecount.atomic import atomic_open, atomic_path, ensure_writable_dir
-from posecount.exercises.engine import RepCounter, RepEvent, SideState
+from posecount.exercises.engine import Phase, RepCounter, RepEvent, SideState
 from posecount.exercises.spec import SIDES, ExerciseSpec, Side
 from posecount.features import FeatureExtractor, Features, ViewSettings
 from posecount.feedback import Coach, Message
 from posecount.overlay import OverlayState, draw_overlay
 from posecount.pose import Pose, PoseEstimator, PoseOptions
 from posecount.recording import PoseRecorder, PoseTrack
-from posecount.report import FramesCsv, Report, write_timeline
+from posecount.report import FramesCsv, Report, provenance, write_timeline
 from posecount.smoothing import PoseSmoother, SmoothingSettings
 from posecount.sources import Frame, SourceInfo, VideoFileSource
 from posecount.video import H264Writer
@@ -89,13 +89,24 @@ class Session:
     def states(self) -> dict[Side, SideState]:
         return self.counter.states
 
+    def focus_side(self, working_side: Side | None = None) -> Side:
+        """The leg the screen's gauge and hold ring are about: the one moving, else the working (near) leg,
+        else the one with fewer reps (the next to lift). Its own lines are shown (rest, personal target)."""
+        moving = [s for s in SIDES if self.counter.states[s].phase != Phase.REST]
+        if moving:
+            return moving[0]
+        if working_side is not None:
+            return working_side
+        return min(SIDES, key=lambda s: self.counter.states[s].counted)
+
     def overlay_state(self, result: FrameResult, fps: float | None = None,
                       flags: tuple[str, ...] = ()) -> OverlayState:
         msg = result.message
+        side = self.focus_side(result.features.working_side)
         return OverlayState(
             title=self.spec.title, drive_label=self.spec.drive.feature.removesuffix("_deg").replace("_", " "),
-            sides=self.counter.states, start_deg=self.spec.drive.start_deg, target_deg=self.spec.drive.target_deg,
-            min_hold_s=self.spec.drive.min_hold_s, goal_per_side=self.spec.goal_per_side,
+            sides=self.counter.states, start_deg=self.counter.start_deg(side), target_deg=self.counter.target_deg(side),
+            min_hold_s=self.spec.min_hold_s(side), goal_per_side=self.spec.goal_per_side,
             working_side=result.features.working_side, message=msg.text if msg else None,
             message_tone=msg.tone.value if msg else "step", view_ok=result.features.view_ok, fps=fps, flags=flags,
             view_issue=result.features.view_issue if not result.features.view_ok else None)
@@ -215,9 +226,11 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     # rate can be far off); for a constant-rate file this is its fps.
     mean_fps = frames_read / info.duration_s if info.measured_duration_s and frames_read else info.fps
     reps = session.counter.reps
+    made_with, settings = provenance(spec, options.model_path if landmarks is None and options else None,
+                                     "replayed from a landmarks recording" if landmarks is not None else None)
     report = Report(exercise=spec.name, source=_relative_info(info, video), frames_read=frames_read, reps=reps,
                     pose_detected_fraction=session.tally.pose_frames / max(1, session.tally.frames),
-                    warnings=session.warnings(mean_fps))
+                    warnings=session.warnings(mean_fps), made_with=made_with, settings=settings)
     write_timeline(out_dir / "timeline.png", spec, frames_csv, reps)
     report.write_reps_csv(out_dir / "reps.csv")
     report.write_json(out_dir / "report.json")  # last: its presence means the run completed

@@ -31,6 +31,9 @@ class Report:
     reps: list[RepRecord]
     pose_detected_fraction: float
     warnings: list[str] = field(default_factory=list)
+    #: how the report was made (see :func:`provenance`): added fields, ignored by schema_version 1 readers
+    made_with: dict[str, object] = field(default_factory=dict)
+    settings: dict[str, object] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -58,6 +61,8 @@ class Report:
             "reps": [r.to_dict() for r in self.reps],
             "pose_detected_fraction": round(self.pose_detected_fraction, 4),
             "warnings": list(self.warnings),
+            **({"made_with": self.made_with} if self.made_with else {}),
+            **({"settings": self.settings} if self.settings else {}),
         }
 
     def write_json(self, path: Path) -> None:
@@ -67,13 +72,36 @@ class Report:
 
     def write_reps_csv(self, path: Path) -> None:
         with atomic_open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=REP_FIELDS)
+            writer = csv.DictWriter(fh, fieldnames=REP_FIELDS, extrasaction="ignore")
             writer.writeheader()
             for rep in self.reps:
                 row = rep.to_dict()
                 row["faults"] = ";".join(rep.faults)
                 row["counted"] = str(rep.counted).lower()
                 writer.writerow(row)
+
+
+def provenance(spec: ExerciseSpec, model_path: Path | None = None, landmarks: str | None = None
+               ) -> tuple[dict[str, object], dict[str, object]]:
+    """(made_with, settings) for a report: the versions, the model file and its SHA-256 (or the recording
+    replayed), and the exercise's thresholds with the personal targets and holds per leg in force."""
+    from posecount import __version__
+    from posecount.posecache import file_sha256, mediapipe_version
+
+    made_with: dict[str, object] = {"posecount": __version__, "mediapipe": mediapipe_version()}
+    if model_path is not None:
+        made_with["model"] = {"file": Path(model_path).name, "sha256": file_sha256(Path(model_path))}
+    if landmarks is not None:
+        made_with["landmarks"] = landmarks
+    d = spec.drive
+    settings: dict[str, object] = {
+        "drive": d.model_dump(exclude={"hold_band_deg"}),
+        "per_side": {side: {"target_deg": spec.target_deg(side), "min_hold_s": spec.min_hold_s(side)}
+                     for side in SIDES},
+        "personal": bool(spec.per_side),
+        "rules": [{"code": r.code, "feature": r.feature, "min": r.min, "max": r.max} for r in spec.rules],
+    }
+    return made_with, settings
 
 
 class FramesCsv:

@@ -103,6 +103,8 @@ class RepRecord:
             "peak_s": round(self.peak_s, 3), "end_s": round(self.end_s, 3), "hold_s": round(self.hold_s, 2),
             "peak_angle_deg": round(self.peak_angle_deg, 1), "counted": self.counted,
             "faults": list(self.faults),
+            **({"target_deg": round(self.target_deg, 1)} if self.target_deg is not None else {}),
+            **({"rest_deg": round(self.rest_deg, 1)} if self.rest_deg is not None else {}),
         }
 
 
@@ -215,7 +217,7 @@ class RepCounter:
         return self._base_target(side) + max(0.0, shift)
 
     def _base_target(self, side: Side) -> float:
-        return self.spec.drive.target_deg
+        return self.spec.target_deg(side)
 
     def _learn_rest(self, side: Side, t_ms: int, angle: float) -> None:
         """Add a frame at rest to the leg's rest level, once the leg has settled there: the last
@@ -283,7 +285,7 @@ class RepCounter:
         elif st.phase == Phase.HOLDING or (attempt.reached and angle < attempt.target_deg):
             st.phase = Phase.LOWERING
         st.hold_s = hold.current_s
-        if not attempt.hold_done and st.hold_s >= d.min_hold_s:
+        if not attempt.hold_done and st.hold_s >= self.spec.min_hold_s(side):
             attempt.hold_done = True
             events.append(RepEvent(EventKind.HOLD_COMPLETE, side, t))
         events.extend(self._live_rules(side, attempt, frame, t))
@@ -362,7 +364,7 @@ class RepCounter:
         faults: list[str] = []
         if not reached:
             faults.append("range_too_small")
-        elif hold_s < d.min_hold_s:
+        elif hold_s < self.spec.min_hold_s(side):
             faults.append("hold_too_short")
         if fault is not None:
             faults.append(fault)
@@ -380,7 +382,7 @@ class RepCounter:
             elif _sustained(t_ms, values, rule):
                 faults.append(rule.code)
 
-        counted = bool(reached and hold_s >= d.min_hold_s and fault is None)
+        counted = bool(reached and hold_s >= self.spec.min_hold_s(side) and fault is None)
         rep = RepRecord(
             index=len(self.reps) + 1, side=side, start_s=attempt.start_ms / 1000.0,
             peak_s=float(t_ms[lo]) / 1000.0, end_s=t_end / 1000.0,

@@ -118,6 +118,13 @@ class Messages(_Frozen):
     too_fast: str = "Lower more slowly"
 
 
+class SideSettings(_Frozen):
+    """A person's own numbers for one leg (a prescription): they replace the spec's for that leg."""
+
+    target_deg: float | None = Field(None, description="this leg's target (a weak leg may be given a lower one)")
+    min_hold_s: float | None = Field(None, gt=0, le=60, description="this leg's hold time")
+
+
 class ExerciseSpec(_Frozen):
     """One exercise, as data."""
 
@@ -134,10 +141,37 @@ class ExerciseSpec(_Frozen):
     gates: tuple[Gate, ...] = ()
     messages: Messages = Messages()
     sources: tuple[str, ...] = Field((), description="where the thresholds come from")
+    per_side: dict[Side, SideSettings] = Field(
+        default_factory=dict, description="personal targets and hold times per leg (a prescription)")
+
+    def target_deg(self, side: Side) -> float:
+        own = self.per_side.get(side)
+        return own.target_deg if own is not None and own.target_deg is not None else self.drive.target_deg
+
+    def min_hold_s(self, side: Side) -> float:
+        own = self.per_side.get(side)
+        return own.min_hold_s if own is not None and own.min_hold_s is not None else self.drive.min_hold_s
+
+    def personalised(self, target_deg: dict[Side, float] | None = None,
+                     min_hold_s: dict[Side, float] | None = None) -> ExerciseSpec:
+        """This spec with a person's own target and hold per leg (validated like the rest of the spec)."""
+        per_side = {side: SideSettings(
+            target_deg=(target_deg or {}).get(side, self.target_deg(side)),
+            min_hold_s=(min_hold_s or {}).get(side, self.min_hold_s(side))) for side in SIDES}
+        return ExerciseSpec.model_validate({**self.model_dump(), "per_side": per_side})
 
     @model_validator(mode="after")
     def _unique_codes(self) -> ExerciseSpec:
         codes = [r.code for r in self.rules]
         if len(codes) != len(set(codes)):
             raise ValueError("rule codes must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _targets_above_start(self) -> ExerciseSpec:
+        d = self.drive
+        for side, own in self.per_side.items():
+            if own.target_deg is not None and not d.start_deg + d.hysteresis_deg < own.target_deg <= 180.0:
+                raise ValueError(f"the {side} target {own.target_deg:g} deg must be above the start line "
+                                 f"({d.start_deg + d.hysteresis_deg:g} deg) and at most 180")
         return self

@@ -1,0 +1,150 @@
+"""Lines relative to each leg's own rest, personal targets per leg, every attempt in the report, and the
+report saying how it was made. Engine runs on drawn angle streams (no model)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from anglestreams import Move, frames, profile
+from conftest import COMMITTED_LANDMARKS, SAMPLES
+from typer.testing import CliRunner
+
+from posecount.cli import app
+from posecount.errors import ConfigError
+from posecount.exercises import get_exercise, load_prescription, parse_side_values, personalise
+from posecount.exercises.engine import FeatureFrame, RepCounter
+from posecount.exercises.spec import ExerciseSpec
+
+SLR = get_exercise("side-leg-raise")
+SKE = get_exercise("seated-knee-extension")
+
+
+def run(spec: ExerciseSpec, moves: list[Move], rest_deg: float) -> RepCounter:
+    counter = RepCounter(spec)
+    last = 0
+    for f in frames(spec, profile(moves, rest_deg)):
+        counter.update(f)
+        last = f.timestamp_ms
+    counter.finish(last)
+    return counter
+
+
+# -- each leg's own rest ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("stance_deg", [0.0, 3.0, 7.0, 9.0])
+def test_any_usual_stance_counts_every_rep(stance_deg: float) -> None:
+    """Feet together to shoulder-width (7-9° per leg): each clean lift of ~20° above rest counts, and each
+    attempt closes when the leg is back at its own rest."""
+    moves = [Move("left", stance_deg + 24), Move("right", stance_deg + 26), Move("left", stance_deg + 28)]
+    c = run(SLR, moves, rest_deg=stance_deg)
+    assert [(r.side, r.counted, r.faults) for r in c.reps] == [("left", True, ()), ("right", True, ()),
+                                                              ("left", True, ())]
+    assert all(r.rest_deg == pytest.approx(stance_deg, abs=0.5) for r in c.reps)
+
+
+def test_the_target_is_a_lift_above_rest_never_less_than_the_specs() -> None:
+    wide = run(SLR, [Move("left", 8 + 14)], rest_deg=8.0)  # 22° absolute, only 14° above an 8° rest
+    assert [r.faults for r in wide.reps] == [("range_too_small",)]
+    assert wide.reps[0].target_deg == pytest.approx(8.0 - 3.0 + SLR.drive.target_deg, abs=0.5)
+    narrow = run(SLR, [Move("left", 19)], rest_deg=0.0)  # 19° above a 0° rest: still short of 20°
+    assert [r.faults for r in narrow.reps] == [("range_too_small",)]
+    assert narrow.reps[0].target_deg == SLR.drive.target_deg
+
+
+def test_a_leg_that_never_comes_back_down_is_counted_once() -> None:
+    """Lifted to 30°, held, then left hovering at 14° for a minute: one attempt (never finished, so not
+    counted), and the hovering leg neither becomes a new rest level a second 'lift' could start from nor
+    a second attempt."""
+    counter = RepCounter(SLR)
+    t = 0
+    stream = [3.0] * 60 + [3 + 27 * min(1.0, k / 30) for k in range(30)] + [30.0] * 90 + [14.0] * 1800
+    for a in stream:
+        counter.update(FeatureFrame(t, {"left": {SLR.drive.feature: a}, "right": {SLR.drive.feature: 3.0}}, {}))
+        t += 33
+    counter.finish(t)
+    assert [(r.side, r.counted, r.faults[-1]) for r in counter.reps] == [("left", False, "incomplete")]
+
+
+def test_a_slow_lift_does_not_drag_the_rest_level_up() -> None:
+    """A lift that creeps up over 3 s (the slow first degrees below the start line) still starts an attempt."""
+    c = run(SLR, [Move("right", 30, rise_s=3.0, lower_s=4.0)], rest_deg=3.0)
+    assert [(r.side, r.counted) for r in c.reps] == [("right", True)]
+    assert c.reps[0].rest_deg == pytest.approx(3.0, abs=0.5)
+
+
+# -- every attempt is in the report ---------------------------------------------------------------------------
+def _stream_with_gap(gap_from_s: float, gap_to_s: float) -> list[FeatureFrame]:
+    out = []
+    for t, angles in profile([Move("left", 35)], 3.0):
+        a = angles["left"] if not gap_from_s <= t < gap_to_s else math.nan
+        out.append(FeatureFrame(round(t * 1000), {"left": {SLR.drive.feature: a},
+                                                   "right": {SLR.drive.feature: angles["right"]}}, {}))
+    return out
+
+
+def test_a_leg_lost_mid_attempt_is_reported_as_lost_sight() -> None:
+    counter = RepCounter(SLR)
+    for f in _stream_with_gap(4.0, 20.0):  # lost during the hold (the lift is 2.0-3.5 s, held to 6.5 s)
+        counter.update(f)
+    counter.finish(20000)
+    assert [(r.side, r.counted, r.faults[-1]) for r in counter.reps] == [("left", False, "lost_sight")]
+
+
+def test_a_leg_lost_just_after_it_came_back_to_rest_is_a_finished_rep() -> None:
+    counter = RepCounter(SLR)
+    stream = _stream_with_gap(8.55, 30.0)  # back below the line at ~8.5 s, then out of view for good
+    for f in stream:
+        counter.update(f)
+    counter.finish(stream[-1].timestamp_ms)
+    assert [(r.side, r.counted, r.faults) for r in counter.reps] == [("left", True, ())]
+
+
+# -- personal targets ---------------------------------------------------------------------------------------
+def test_a_weak_leg_with_its_own_target_counts_and_the_other_keeps_the_specs() -> None:
+    spec = personalise(SLR, {"left": 14.0}, {"right": 3.0})
+    moves = [Move("left", 18), Move("right", 18), Move("right", 30, hold_s=2.0), Move("right", 30, hold_s=4.0)]
+    c = run(spec, moves, rest_deg=3.0)
+    assert [(r.side, r.counted, r.faults) for r in c.reps] == [
+        ("left", True, ()), ("right", False, ("range_too_small",)), ("right", False, ("hold_too_short",)),
+        ("right", True, ())]
+    assert c.reps[0].target_deg == 14.0
+
+
+def test_side_values_and_prescription_files(tmp_path: Path) -> None:
+    assert parse_side_values(["left=15", "Right=25.5"], "--target") == {"left": 15.0, "right": 25.5}
+    for bad in (["left"], ["both=3"], ["left=abc"], ["left=nan"]):
+        with pytest.raises(ConfigError, match="left=NUMBER"):
+            parse_side_values(bad, "--target")
+    good = tmp_path / "p.toml"
+    good.write_text('[side-leg-raise]\ntarget_deg = { left = 15 }\nmin_hold_s = { right = 3 }\n')
+    assert load_prescription(good, "side-leg-raise") == ({"left": 15.0}, {"right": 3.0})
+    assert load_prescription(good, "seated-knee-extension") == ({}, {})
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[side-leg-raise]\ntarget = { left = 15 }\n')
+    with pytest.raises(ConfigError, match="not target"):
+        load_prescription(typo, "side-leg-raise")
+    with pytest.raises(ConfigError, match="above the start line"):
+        personalise(SLR, {"left": 11.0}, {})
+
+
+def test_analyze_records_the_personal_targets_and_how_it_was_made(tmp_path: Path) -> None:
+    prescription = tmp_path / "p.toml"
+    prescription.write_text('[side-leg-raise]\ntarget_deg = { left = 15, right = 25 }\n')
+    name = "slr_clean_alternating"
+    result = CliRunner().invoke(app, [
+        "analyze", str(SAMPLES / f"{name}.mp4"), "-e", "side-leg-raise", "--landmarks",
+        str(COMMITTED_LANDMARKS / f"{name}.npz"), "--no-video", "--out", str(tmp_path / "out"),
+        "--prescription", str(prescription), "--target", "right=35", "--hold", "left=2.5"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["settings"]["personal"] is True
+    assert report["settings"]["per_side"] == {"left": {"target_deg": 15.0, "min_hold_s": 2.5},
+                                              "right": {"target_deg": 35.0, "min_hold_s": 2.0}}
+    assert report["settings"]["drive"]["feature"] == "hip_abduction_deg"
+    assert report["made_with"]["posecount"] and report["made_with"]["mediapipe"]
+    assert {r["side"]: r["target_deg"] for r in report["reps"]}["left"] >= 15.0
+    truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
+    right_peaks = [r["peak_angle_deg"] for r in truth["reps"] if r["side"] == "right"]
+    assert report["counts"]["right"] == sum(p > 35.0 for p in right_peaks) == 1  # drawn 38° counts, 33° not
