@@ -1,4 +1,5 @@
-"""Record the current model's landmarks of every shipped sample into samples/landmarks/NAME.npz (compact).
+"""Record the current model's landmarks of every shipped sample into samples/landmarks/NAME.npz and
+samples/realistic/landmarks/NAME.npz (compact).
 
     python scripts/record_sample_landmarks.py [--check]
 
@@ -23,7 +24,6 @@ from posecount.recording import PoseTrack
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-OUT = SAMPLES / "landmarks"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     options = PoseOptions(model_path=ensure_model("full", progress=False))
     cache = PoseCache(Path(os.environ.get("POSECOUNT_TEST_CACHE", ROOT / ".pytest_cache" / "posecount-poses")))
-    for clip in sorted(SAMPLES.glob("*.mp4")):
+    for clip in sorted(SAMPLES.glob("*.mp4")) + sorted((SAMPLES / "realistic").glob("*.mp4")):
         track = cache.track(clip, options)
-        target = OUT / f"{clip.stem}.npz"
+        target = clip.parent / "landmarks" / f"{clip.stem}.npz"
         if args.check:
             old = PoseTrack.load(target)
             both = old.detected & track.detected

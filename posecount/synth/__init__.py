@@ -8,16 +8,19 @@ Pure functions for comparing a pose estimator without decoding video:
 * :func:`joints_at` ``(script, t_s) -> {name: (x_px, y_px)}`` (MediaPipe landmark names, the person's own
   left/right);
 * :func:`angles_at` ``(script, t_s) -> {name: degrees}``;
-* :func:`check_script` lists every disagreement between the script's intent and the engine's rules.
+* :func:`check_script` lists every disagreement between the script's intent and the engine's rules, or, for
+  a script with ``truth_rules="clinical"`` (realistic motion: minimum jerk, sway, tremor, sag, flicks, chairs
+  of several designs), the exercise's clinical definition (:func:`clinical_verdict`).
 
 Regenerate the committed samples: ``python -m posecount.synth samples``.
 """
 
 from posecount.synth.body import PROPORTIONS, Proportions, joints_at, skeleton_at
+from posecount.synth.clinical import ClinicalVerdict, clinical_verdict
 from posecount.synth.draw import FrameRenderer, render_frame
 from posecount.synth.motion import RepTiming, angles_at, rep_timings
 from posecount.synth.rules import RULES, TruthRules, Verdict, check_script, expected_verdict
-from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError
+from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError, Sway
 from posecount.synth.truth import TRUTH_SCHEMA_VERSION, build_truth, truth_json
 from posecount.synth.video import WrittenClip, write_clip
 
@@ -25,6 +28,7 @@ __all__ = [
     "PROPORTIONS",
     "RULES",
     "TRUTH_SCHEMA_VERSION",
+    "ClinicalVerdict",
     "FrameRenderer",
     "Look",
     "MotionScript",
@@ -33,12 +37,14 @@ __all__ = [
     "RepTiming",
     "Scene",
     "ScriptError",
+    "Sway",
     "TruthRules",
     "Verdict",
     "WrittenClip",
     "angles_at",
     "build_truth",
     "check_script",
+    "clinical_verdict",
     "expected_verdict",
     "joints_at",
     "render_frame",

@@ -1,4 +1,7 @@
-"""Developer tool: ``python -m posecount.synth samples [--only NAME] [--out DIR] [--verify]``.
+"""Developer tool: ``python -m posecount.synth samples [--set first|realistic|all] [--only NAME] [--verify]``.
+
+The first set is written to ``--out`` (default: the repo's ``samples/``), the realistic set to
+``OUT/realistic/``; each directory gets its README.
 
 Also ``python -m posecount.synth render SCRIPT.json OUT.mp4`` renders any motion script (and writes
 ``OUT.truth.json`` beside the clip), and ``python -m posecount.synth check SCRIPT.json`` checks one.
@@ -16,11 +19,13 @@ from posecount.atomic import atomic_open
 from posecount.errors import PosecountError
 from posecount.synth.rules import check_script
 from posecount.synth.samples import (
-    SAMPLES,
+    REALISTIC_SIZE_BUDGET_BYTES,
+    SAMPLE_SETS,
     SIZE_BUDGET_BYTES,
     Sample,
     file_sha256,
     sample_by_name,
+    sample_set_of,
     write_readme,
     write_sample,
 )
@@ -31,30 +36,41 @@ from posecount.synth.video import write_clip
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "samples"
 
 
+_BUDGETS = {"first": SIZE_BUDGET_BYTES, "realistic": REALISTIC_SIZE_BUDGET_BYTES}
+
+
+def _set_dir(out: Path, sample_set: str) -> Path:
+    return out / SAMPLE_SETS[sample_set][1] if SAMPLE_SETS[sample_set][1] else out
+
+
 def _cmd_samples(args: argparse.Namespace) -> int:
-    names = args.only or [s.name for s in SAMPLES]
+    sets = list(SAMPLE_SETS) if args.set == "all" else [args.set]
+    if args.list:
+        for name in sets:
+            for s in SAMPLE_SETS[name][0]:
+                print(f"{s.name:28s} [{name}] {s.description}")
+        return 0
     try:
-        chosen = [sample_by_name(n) for n in names]
+        chosen = ([sample_by_name(n) for n in args.only] if args.only
+                  else [s for name in sets for s in SAMPLE_SETS[name][0]])
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
-    if args.list:
-        for s in SAMPLES:
-            print(f"{s.name:28s} {s.description}")
-        return 0
-    if args.verify:
-        return _verify(chosen, Path(args.out))
     out = Path(args.out)
+    if args.verify:
+        return _verify(chosen, out)
     for s in chosen:
         t0 = time.monotonic()
-        clip, _ = write_sample(s, out)
+        clip, _ = write_sample(s, _set_dir(out, sample_set_of(s)))
         print(f"{s.name:28s} {clip.frames:5d} frames  {clip.bytes / 1024:7.0f} KiB  {clip.fourcc}  "
               f"{time.monotonic() - t0:5.1f} s")
-    readme = write_readme(out)
-    total = sum(p.stat().st_size for p in out.glob("*") if p.is_file())
-    print(f"wrote {readme}; samples total {total / 1024 / 1024:.2f} MiB")
-    if total > SIZE_BUDGET_BYTES:
-        print(f"warning: over the {SIZE_BUDGET_BYTES / 1024 / 1024:.0f} MiB budget", file=sys.stderr)
+    for name in dict.fromkeys(sample_set_of(s) for s in chosen):
+        directory = _set_dir(out, name)
+        readme = write_readme(directory, name)
+        total = sum(p.stat().st_size for p in directory.glob("*") if p.is_file())
+        print(f"wrote {readme}; {name} samples total {total / 1024 / 1024:.2f} MiB")
+        if total > _BUDGETS[name]:
+            print(f"warning: over the {_BUDGETS[name] / 1024 / 1024:.0f} MiB budget", file=sys.stderr)
     return 0
 
 
@@ -62,17 +78,23 @@ def _verify(chosen: list[Sample], committed: Path) -> int:
     bad = 0
     with tempfile.TemporaryDirectory(prefix="posecount-synth-") as tmp:
         for s in chosen:
-            write_sample(s, Path(tmp))
+            name = sample_set_of(s)
+            here, there = _set_dir(committed, name), _set_dir(Path(tmp), name)
+            there.mkdir(parents=True, exist_ok=True)
+            write_sample(s, there)
             for suffix in (".mp4", ".truth.json"):
-                a, b = committed / f"{s.name}{suffix}", Path(tmp) / f"{s.name}{suffix}"
+                a, b = here / f"{s.name}{suffix}", there / f"{s.name}{suffix}"
                 same = a.exists() and file_sha256(a) == file_sha256(b)
                 bad += not same
-                print(f"{'same' if same else 'DIFFERS':8s} {a.name}")
-        if len(chosen) == len(SAMPLES):
-            write_readme(Path(tmp))
-            same = (committed / "README.md").read_bytes() == (Path(tmp) / "README.md").read_bytes()
-            bad += not same
-            print(f"{'same' if same else 'DIFFERS':8s} README.md")
+                print(f"{'same' if same else 'DIFFERS':8s} {a.relative_to(committed)}")
+        for name, (members, _) in SAMPLE_SETS.items():
+            if all(s in chosen for s in members):
+                here, there = _set_dir(committed, name), _set_dir(Path(tmp), name)
+                write_readme(there, name)
+                same = (here / "README.md").exists() and \
+                    (here / "README.md").read_bytes() == (there / "README.md").read_bytes()
+                bad += not same
+                print(f"{'same' if same else 'DIFFERS':8s} {(here / 'README.md').relative_to(committed)}")
     return 1 if bad else 0
 
 
@@ -106,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("samples", help="regenerate the committed sample set")
     p.add_argument("--out", default=str(DEFAULT_OUT), help="output directory (default: the repo's samples/)")
+    p.add_argument("--set", choices=[*SAMPLE_SETS, "all"], default="all",
+                   help="which set: the first (samples/), the realistic one (samples/realistic/) or all")
     p.add_argument("--only", action="append", metavar="NAME", help="only this sample (repeatable)")
     p.add_argument("--verify", action="store_true", help="regenerate in a temp dir and compare with --out")
     p.add_argument("--list", action="store_true", help="list the samples and exit")

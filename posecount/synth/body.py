@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from posecount.synth.chairs import hand_targets
 from posecount.synth.motion import angles_at, body_sway_px
 from posecount.synth.script import MotionScript
 
@@ -135,6 +136,16 @@ def chair_anchor_front(script: MotionScript, props: Proportions = PROPORTIONS) -
     return script.look.center_x_frac * script.width, floor_y_px(script) - props.rail_height * h
 
 
+#: The chair in front of a standing person stands this much (units of H) nearer the camera than the feet:
+#: its floor line is drawn lower.
+CHAIR_FLOOR_DROP_H = 0.035
+
+
+def chair_floor_front_px(script: MotionScript) -> float:
+    """Image y of the floor under the chair in front of a standing person."""
+    return floor_y_px(script) + CHAIR_FLOOR_DROP_H * script.look.height_px
+
+
 # -- the front view (standing) ---------------------------------------------------------------------------
 def _front(script: MotionScript, ang: dict[str, float], p: Proportions, sway_px: float) -> Skeleton:
     h = script.look.height_px
@@ -175,12 +186,15 @@ def _front(script: MotionScript, ang: dict[str, float], p: Proportions, sway_px:
     pts["head_center"] = head_c
     _front_face(pts, head_c, up, across, h, p)
     rail_x, rail_y = chair_anchor_front(script, p)
+    design = script.scene.chair_design
+    targets = (hand_targets(design, rail_x, rail_y, chair_floor_front_px(script), h)
+               if script.scene.chair and design != "rail" else {})
     for side, s in (("left", 1.0), ("right", -1.0)):
         sh = _v(mid_sh, across, s * p.shoulder_half_width * h)
         pts[f"{side}_shoulder"] = sh
         if script.scene.chair:
             # hands on the chair's top rail; the arms reach forward, so they look shorter
-            target = (rail_x + s * p.hand_half_spacing * h, rail_y - 0.012 * h)
+            target = targets[side] if targets else (rail_x + s * p.hand_half_spacing * h, rail_y - 0.012 * h)
             elbow, wrist = two_link_ik(sh, target, 0.9 * p.upper_arm * h, 0.9 * p.forearm * h, (s, 0.0))
             hand_dir = (0.0, 1.0)
             hand_len = 0.05 * h

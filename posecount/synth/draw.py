@@ -11,7 +11,16 @@ import cv2
 import numpy as np
 
 from posecount.synth.body import PROPORTIONS, floor_y_px, skeleton_at
-from posecount.synth.figure import BGR, Shape, chair_front_shapes, chair_side_shapes, hex_bgr, person_shapes, shade
+from posecount.synth.figure import (
+    BGR,
+    Shape,
+    chair_front_shapes,
+    chair_hand_shapes,
+    chair_side_shapes,
+    hex_bgr,
+    person_shapes,
+    shade,
+)
 from posecount.synth.script import MotionScript
 
 _SHIFT = 4  # sub-pixel bits for OpenCV's anti-aliased drawing
@@ -107,6 +116,8 @@ class FrameRenderer:
         if sk is not None:
             draw_shapes(img, person_shapes(s, sk))
         draw_shapes(img, self._chair_front)
+        if sk is not None and self._chair_front:
+            draw_shapes(img, chair_hand_shapes(s, sk))  # fingers over a designed chair's rail (none for rail)
         return add_noise(img, s.scene.noise_sigma, (s.seed, index))
 
     def background(self) -> np.ndarray:

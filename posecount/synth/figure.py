@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posecount.synth.body import PROPORTIONS, Proportions, Skeleton, chair_anchor_front, floor_y_px
+from posecount.synth.body import (
+    PROPORTIONS,
+    Proportions,
+    Skeleton,
+    chair_anchor_front,
+    chair_floor_front_px,
+    floor_y_px,
+)
+from posecount.synth.chairs import chair_parts
 from posecount.synth.script import MotionScript
 
 BGR = tuple[int, int, int]
@@ -310,8 +318,14 @@ def _side_head(c: Point, up: Point, f: float, h: float, pal: Palette) -> list[Sh
 
 
 # -- the chair and the room ------------------------------------------------------------------------------
+#: A metal chair's tubes (BGR); its seat and back band take the scene's chair colour.
+STEEL: BGR = (182, 176, 170)
+
+
 def chair_front_shapes(script: MotionScript, p: Proportions = PROPORTIONS) -> list[Shape]:
-    """A chair's back seen from behind, in front of a standing person: two posts and a top rail."""
+    """The chair in front of a standing person, by ``scene.chair_design``; ``rail``: two posts and a top rail."""
+    if script.scene.chair_design != "rail":
+        return _designed_chair_shapes(script, p)
     h = script.look.height_px
     col = hex_bgr(script.scene.chair_color)
     cx, rail_y = chair_anchor_front(script, p)
@@ -362,4 +376,34 @@ def chair_side_shapes(script: MotionScript, p: Proportions = PROPORTIONS) -> lis
     out.append(Shape(frame_points((hip[0], seat_y), fwd, up, h, [
         (-p.seat_back, 0.0), (p.seat_front, 0.0), (p.seat_front + 0.008, -0.014), (p.seat_front, -0.028),
         (-p.seat_back, -0.028)]), shade(col, 1.15), shade(col, OUTLINE_SHADE), lw))
+    return out
+
+
+def _designed_chair_shapes(script: MotionScript, p: Proportions) -> list[Shape]:
+    """A chair of :mod:`posecount.synth.chairs`, coloured: wood in the chair colour, a lighter seat."""
+    h = script.look.height_px
+    col = hex_bgr(script.scene.chair_color)
+    cx, rail_y = chair_anchor_front(script, p)
+    lw = max(1.0, 0.004 * h)
+    fills: dict[str, BGR] = {"wood": col, "wood_far": shade(col, 0.85), "seat": shade(col, 1.12),
+                             "panel": shade(col, 1.06), "steel": STEEL}
+    return [Shape(part.points, fills[part.role], shade(fills[part.role], OUTLINE_SHADE), lw)
+            for part in chair_parts(script.scene.chair_design, cx, rail_y, chair_floor_front_px(script), h)]
+
+
+def chair_hand_shapes(script: MotionScript, sk: Skeleton) -> list[Shape]:
+    """The fingers curled over the top rail toward the camera, drawn over a designed chair (none for ``rail``)."""
+    if sk.view != "front" or not script.scene.chair or script.scene.chair_design == "rail":
+        return []
+    h = sk.height_px
+    skin = palette_of(script).skin
+    out: list[Shape] = []
+    for side in ("left", "right"):
+        wx, wy = sk.points[f"{side}_wrist"]
+        a, b = (wx, wy + 0.008 * h), (wx, wy + 0.03 * h)
+        out.append(Shape(capsule(a, b, 0.018 * h, 0.016 * h), skin, shade(skin, 0.65), max(1.0, 0.004 * h)))
+        for k in (-1, 0, 1):  # the gaps between the fingers
+            x = wx + k * 0.0085 * h
+            out.append(Shape(np.array([(x, wy + 0.018 * h), (x, wy + 0.04 * h)]), None, shade(skin, 0.7),
+                             max(1.0, 0.0025 * h), closed=False))
     return out

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from posecount.synth.script import MotionScript, Rep, SideName
+from posecount.synth.script import MotionScript, Rep, SideName, Sway
 
 #: Periods of the slow body sway (s); incommensurate so the motion never looks mechanical.
 _SWAY_PERIOD_S = 4.7
 _TRUNK_WOBBLE_PERIOD_S = 3.9
 #: Seconds per wobble cycle during a hold.
 _HOLD_WOBBLE_PERIOD_S = 1.3
+#: A hold's sway and tremor fade in and out over this long (or a quarter of a shorter hold), so the angle
+#: and its speed stay continuous where the hold meets the rise and the lowering.
+SWAY_FADE_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -56,31 +60,105 @@ def ease(u: float) -> float:
     return 0.5 - 0.5 * math.cos(math.pi * u)
 
 
+def min_jerk(u: float) -> float:
+    """Minimum-jerk position profile 10u³ − 15u⁴ + 6u⁵ from 0 to 1 over u in [0, 1] (clamped).
+
+    Flash & Hogan (1985): the smoothest point-to-point movement, how unhurried human reaches look; speed,
+    acceleration are zero at both ends, the peak speed is 1.875 times the mean.
+    """
+    u = min(max(u, 0.0), 1.0)
+    return u * u * u * (10.0 + u * (-15.0 + 6.0 * u))
+
+
+EASINGS: dict[str, Callable[[float], float]] = {"cosine": ease, "min-jerk": min_jerk}
+
+
+def ease_fn(name: str) -> Callable[[float], float]:
+    """The easing called ``name`` (``cosine`` or ``min-jerk``)."""
+    try:
+        return EASINGS[name]
+    except KeyError:
+        raise ValueError(f"unknown ease {name!r}; known: {', '.join(EASINGS)}") from None
+
+
+def ease_inverse(fn: Callable[[float], float], level: float) -> float:
+    """The fraction of a movement's time at which the easing ``fn`` reaches ``level`` (0..1), by bisection."""
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if fn(mid) < level:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def oscillation_deg(t_s: float, sways: Sequence[Sway]) -> float:
+    """The sum of the sinusoids ``sways`` at ``t_s`` seconds after they start (degrees)."""
+    return sum(sw.amplitude_deg * math.sin(2.0 * math.pi * sw.frequency_hz * t_s + math.radians(sw.phase_deg))
+               for sw in sways)
+
+
+def sway_envelope(t_s: float, hold_s: float) -> float:
+    """0 → 1 → 0 over a hold: a minimum-jerk fade of ``SWAY_FADE_S`` (at most a quarter of the hold) at each end."""
+    fade = min(SWAY_FADE_S, hold_s / 4.0)
+    if fade <= 0:
+        return 0.0
+    return min_jerk(t_s / fade) * min_jerk((hold_s - t_s) / fade)
+
+
+def hold_offset_deg(rep: Rep, t_s: float) -> float:
+    """What a rep's sag and sway add to its peak angle ``t_s`` seconds into the hold (degrees, 0 at the start)."""
+    out = -rep.sag_deg_s * t_s
+    if rep.sway:
+        out += sway_envelope(t_s, rep.hold_s) * oscillation_deg(t_s, rep.sway)
+    return out
+
+
 @dataclass(frozen=True)
 class RepPhase:
-    """Where the active rep is at one instant: ``progress`` 0 (rest) .. 1 (peak); ``wobble_deg`` ≤ 0."""
+    """Where the active rep is at one instant: ``progress`` 0 (rest) .. 1 (peak); ``wobble_deg`` ≤ 0;
+    ``offset_deg``: what sag and sway add to the driving angle (0 unless the rep asks for them)."""
 
     timing: RepTiming | None
     progress: float
     wobble_deg: float
     phase: str  # "rest", "rise", "hold", "lower"
+    offset_deg: float = 0.0
 
 
 def rep_phase_at(script: MotionScript, t_s: float, timings: list[RepTiming] | None = None) -> RepPhase:
+    fn = ease_fn(script.ease)
     for tm in timings if timings is not None else rep_timings(script):
         if t_s < tm.start_s:
             break
         if t_s >= tm.end_s:
             continue
+        rep = tm.rep
         if t_s < tm.peak_s:
-            return RepPhase(tm, ease((t_s - tm.start_s) / tm.rep.rise_s), 0.0, "rise")
+            return RepPhase(tm, fn((t_s - tm.start_s) / rep.rise_s), 0.0, "rise")
         if t_s < tm.hold_end_s:
-            u = (t_s - tm.peak_s) / tm.rep.hold_s
-            cycles = max(1, round(tm.rep.hold_s / _HOLD_WOBBLE_PERIOD_S))
+            u = (t_s - tm.peak_s) / rep.hold_s
+            cycles = max(1, round(rep.hold_s / _HOLD_WOBBLE_PERIOD_S))
             wobble = -script.hold_wobble_deg * math.sin(math.pi * cycles * u) ** 2
-            return RepPhase(tm, 1.0, wobble, "hold")
-        return RepPhase(tm, 1.0 - ease((t_s - tm.hold_end_s) / tm.rep.lower_s), 0.0, "lower")
+            offset = hold_offset_deg(rep, t_s - tm.peak_s) if (rep.sway or rep.sag_deg_s) else 0.0
+            return RepPhase(tm, 1.0, wobble, "hold", offset)
+        down = fn((t_s - tm.hold_end_s) / rep.lower_s)
+        # a sagged hold is lowered from where it ended: the sag's deficit shrinks with the lowering
+        offset = -rep.sag_deg_s * rep.hold_s * (1.0 - down) if rep.sag_deg_s else 0.0
+        return RepPhase(tm, 1.0 - down, 0.0, "lower", offset)
     return RepPhase(None, 0.0, 0.0, "rest")
+
+
+def rep_drive_deg(script: MotionScript, rep: Rep, t_s: float) -> float:
+    """The working leg's driving angle ``t_s`` seconds after ``rep`` starts (alone: no rep before or after)."""
+    rest = script.stance_deg if script.exercise == "side-leg-raise" else script.rest_knee_deg
+    single = RepTiming(1, rep.side, 0.0, rep.rise_s, rep.rise_s + rep.hold_s,
+                       rep.rise_s + rep.hold_s + rep.lower_s, rep.rise_s + rep.hold_s + rep.lower_s + rep.rest_s, rep)
+    ph = rep_phase_at(script, t_s, [single])
+    if ph.timing is None:
+        return rest
+    return rest + (rep.peak_deg - rest) * ph.progress + ph.wobble_deg + ph.offset_deg
 
 
 def _phases(seed: int) -> tuple[float, float]:
@@ -127,6 +205,8 @@ def angles_at(script: MotionScript, t_s: float) -> dict[str, float]:
             flex = 0.0
             if working and rep is not None:
                 abd = script.stance_deg + (rep.peak_deg - script.stance_deg) * e + ph.wobble_deg
+                if ph.offset_deg:
+                    abd += ph.offset_deg
                 flex = rep.knee_bend_deg * e
             out[f"{side}_drive_deg"] = abd
             out[f"{side}_abduction_deg"] = abd
@@ -147,6 +227,8 @@ def angles_at(script: MotionScript, t_s: float) -> dict[str, float]:
             ankle = 0.0
             if working and rep is not None:
                 knee = script.rest_knee_deg + (rep.peak_deg - script.rest_knee_deg) * e + ph.wobble_deg
+                if ph.offset_deg:
+                    knee += ph.offset_deg
                 ankle = rep.ankle_plantarflex_deg * e
             out[f"{side}_drive_deg"] = knee
             out[f"{side}_knee_deg"] = knee

@@ -123,8 +123,9 @@ def _rest_drive(script: MotionScript) -> float:
 
 def drive_curve(script: MotionScript, rep: Rep, dt_s: float = 0.001) -> list[float]:
     """The working angle over one rep (rise, hold with its wobble, lower), sampled every ``dt_s``."""
-    from posecount.synth.motion import ease
+    from posecount.synth.motion import ease_fn
 
+    ease = ease_fn(script.ease)
     rest = _rest_drive(script)
     out: list[float] = []
     n_rise = max(1, round(rep.rise_s / dt_s))
@@ -260,9 +261,19 @@ def expected_verdict(script: MotionScript, rep: Rep) -> Verdict:
 
 
 def check_script(script: MotionScript) -> list[str]:
-    """Every problem with the script: structure, values near thresholds, intents the rules contradict."""
+    """Every problem with the script: structure, values near thresholds, intents the rules contradict.
+
+    A script with ``truth_rules="clinical"`` is checked against the exercise's clinical definition instead
+    (:func:`posecount.synth.clinical.check_clinical_script`), which knows none of the engine's thresholds.
+    """
     problems = list(validate_structure(script))
-    if problems or script.exercise not in RULES:
+    if problems:
+        return problems
+    if script.truth_rules == "clinical":
+        from posecount.synth.clinical import check_clinical_script
+
+        return check_clinical_script(script)
+    if script.exercise not in RULES:
         return problems
     r = RULES[script.exercise]
     if script.reps and script.initial_rest_s + 1e-9 < r.min_initial_rest_s:

@@ -1,7 +1,11 @@
-"""The committed sample set (``samples/``): named motion scripts, and writing them with their truth.
+"""The committed sample sets: named motion scripts, and writing them with their truth.
 
-``python -m posecount.synth samples`` regenerates every clip, its ``.truth.json`` and ``README.md``
-byte for byte. Each sample is checked with :func:`posecount.synth.rules.check_script` before writing.
+Two sets: the first (:data:`SAMPLES`, ``samples/``), whose motion is what the engine expects and whose
+truth is checked against the engine's thresholds, and the realistic set (:data:`REALISTIC_SAMPLES`,
+``samples/realistic/``), whose motion is what people with weak legs do and whose truth comes from the
+exercise's clinical definition. ``python -m posecount.synth samples`` regenerates every clip, its
+``.truth.json`` and each set's ``README.md`` byte for byte. Each sample is checked with
+:func:`posecount.synth.rules.check_script` before writing.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ from pathlib import Path
 
 from posecount.atomic import atomic_open
 from posecount.synth.rules import check_script
-from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError
+from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError, Sway
 from posecount.synth.truth import build_truth, truth_json
 from posecount.synth.video import WrittenClip, write_clip
 
 #: The sample set is written with MPEG-4 Part 2 only, so any machine regenerates the same bytes.
 SAMPLE_FOURCCS: tuple[str, ...] = ("mp4v",)
 SIZE_BUDGET_BYTES = 10 * 1024 * 1024
+#: The realistic set (``samples/realistic/``) has a budget of its own.
+REALISTIC_SIZE_BUDGET_BYTES = 8 * 1024 * 1024
 
 # -- looks and scenes ------------------------------------------------------------------------------------
 LOOK_A = Look(skin="#c89878", hair="#3a2a1e", shirt="#2f6db5", trousers="#30343c", shoes="#f0f0f0")
@@ -163,11 +169,107 @@ def _samples() -> list[Sample]:
 SAMPLES: tuple[Sample, ...] = tuple(_samples())
 
 
+# -- the realistic set (samples/realistic/): motion as people with weak legs move, truth from the clinic ----
+#: The realistic set's directory, inside the first set's (``samples/realistic``).
+REALISTIC_SUBDIR = "realistic"
+
+ROOM_WARM = Scene(background="room", wall="#e0d6c6", floor="#7e6a50", chair_color="#7a5634", decor_shift_frac=-0.02)
+ROOM_GREY = Scene(background="room", wall="#cfd0d2", floor="#8e8270", chair_color="#5a3d26", decor_shift_frac=0.04)
+
+
+def _real(side: str, peak: float, *, rise: float = 1.4, hold: float = 3.0, lower: float = 2.4, rest: float = 1.6,
+          sway: Sequence[Sway] = (), sag: float = 0.0, ankle: float = 0.0, counted: bool = True,
+          faults: Sequence[str] = ()) -> Rep:
+    return Rep(side=side, peak_deg=peak, rise_s=rise, hold_s=hold, lower_s=lower, rest_s=rest,  # type: ignore[arg-type]
+               ankle_plantarflex_deg=ankle, sway=list(sway), sag_deg_s=sag, expect_counted=counted,
+               expect_faults=list(faults))
+
+
+def _flick(side: str, peak: float, *, up: float = 0.15, down: float = 0.15, rest: float = 1.3) -> Rep:
+    """A quick flick: up and straight back down, no hold (an attempt that must not count)."""
+    return _real(side, peak, rise=up, hold=0.0, lower=down, rest=rest, counted=False,
+                 faults=["hold_too_short", "lowered_too_fast"])
+
+
+def _realistic(exercise: str, view: str, seed: int, look: Look, scene: Scene, reps: list[Rep],
+               **kw: float) -> MotionScript:
+    return MotionScript(exercise=exercise, view=view, seed=seed, look=look, scene=scene,  # type: ignore[arg-type]
+                        reps=reps, ease="min-jerk", truth_rules="clinical", **kw)  # type: ignore[arg-type]
+
+
+def _realistic_samples() -> list[Sample]:
+    slr = "side-leg-raise"
+    ske = "seated-knee-extension"
+    sway = Sway(2.0, 0.5)
+    wobble = Sway(1.5, 1.0)
+    tremor = Sway(0.6, 6.0)
+    return [
+        Sample("slr_sway_tremor", "Minimum-jerk reps whose holds sway ±2° at 0.5 Hz (L), ±1.5° at 1 Hz (R), then both "
+                                  "with a ±0.6° 6 Hz tremor (L); all held 3 s above 20°, all counted.",
+               _realistic(slr, "front", 301, _front(LOOK_B), ROOM_WARM, [
+                   _real("left", 36, sway=[sway]), _real("right", 35, sway=[wobble]),
+                   _real("left", 37, hold=3.2, sway=[sway, wobble, tremor])])),
+        Sample("slr_sagging_hold", "Holds that sag slowly (2, 3 and 1.5°/s) but stay well above 20° for 3-3.4 s; "
+                                   "all counted.",
+               _realistic(slr, "front", 302, _front(LOOK_C), ROOM_GREY, [
+                   _real("left", 38, hold=3.2, sag=2.0), _real("right", 37, hold=3.0, sag=3.0),
+                   _real("left", 34, hold=3.4, sag=1.5, sway=[Sway(1.0, 0.7)])])),
+        Sample("slr_wide_stance", "A shoulder-width stance (each leg rests at 8°): 3 reps to 36-40°, all counted.",
+               _realistic(slr, "front", 303, _front(LOOK_D), ROOM, [
+                   _real("left", 38), _real("right", 36, sway=[Sway(1.0, 0.6)]), _real("left", 40, hold=2.8)],
+                   stance_deg=8.0)),
+        Sample("slr_weak_left_leg", "A weak left leg: left reps only to 26° held 2.6 s, the right to 38° held 3 s; "
+                                    "all counted.",
+               _realistic(slr, "front", 304, _front(LOOK_A), ROOM_BLUE, [
+                   _real("left", 26, rise=1.7, hold=2.6, sway=[Sway(0.8, 0.9)]), _real("right", 38),
+                   _real("left", 26.5, rise=1.8, hold=2.6, sway=[Sway(0.8, 1.1)])])),
+        Sample("slr_slow_reps", "Slow controlled reps: 3 s up, 3 s held, 4 s down (L to 35°, R to 37°); "
+                                "both counted.",
+               _realistic(slr, "front", 305, _front(LOOK_B), ROOM, [
+                   _real("left", 35, rise=3.0, hold=3.0, lower=4.0, rest=1.5, sway=[Sway(0.7, 0.5)]),
+                   _real("right", 37, rise=3.0, hold=3.0, lower=4.0, rest=1.5, sway=[Sway(0.7, 0.4)])])),
+        Sample("slr_flicks_between_reps", "3 real reps (L, R, L) with 0.3 s flicks to 30-32° between them (R, L): "
+                                          "the flicks are attempts that must not count.",
+               _realistic(slr, "front", 306, _front(LOOK_C), ROOM_WARM, [
+                   _real("left", 36, hold=2.8, rest=1.4), _flick("right", 30), _flick("left", 32),
+                   _real("right", 35, hold=2.8, rest=1.4), _real("left", 37, hold=2.8, rest=1.4)],
+                   initial_rest_s=1.2, tail_s=0.8)),
+        Sample("ske_min_jerk_tremor", "Seated, minimum-jerk extensions to 174-176° whose 2 s holds tremble (±1.5° at "
+                                      "5 Hz; ±2° at 0.5 Hz with a ±1° 6 Hz tremor); all counted.",
+               _realistic(ske, "side-facing-right", 307, _seated(LOOK_D, 1), ROOM_GREY, [
+                   _real("right", 175, rise=1.2, hold=2.0, lower=1.6, rest=1.8, ankle=3.0, sway=[Sway(1.5, 5.0)]),
+                   _real("right", 174, rise=1.3, hold=2.2, lower=1.8, rest=1.8, ankle=4.0,
+                         sway=[Sway(2.0, 0.5), Sway(1.0, 6.0)]),
+                   _real("right", 176, rise=1.1, hold=1.8, lower=1.6, rest=1.8, ankle=2.0, sway=[Sway(1.2, 4.0)])])),
+        *[Sample(f"slr_chair_{name.replace('-', '_')}", f"Behind a {what}: 2 clean reps (L, R) to 35-37° whose legs "
+                                                       f"pass behind the chair; both counted.",
+                 _realistic(slr, "front", 310 + k, _front(look), replace(scene, chair_design=name), [  # type: ignore[arg-type]
+                     _real("left", 35, sway=[Sway(1.0, 0.6)]), _real("right", 37, sway=[Sway(1.0, 0.5)])]))
+          for k, (name, what, look, scene) in enumerate([
+              ("slatted", "chair with a slatted back (the slats hide stripes of the thighs)", LOOK_A, ROOM),
+              ("solid", "chair with a solid back (it hides the thighs)", LOOK_B, ROOM_GREY),
+              ("metal", "metal-frame chair (thin tubes, a band across the top of the back)", LOOK_C, ROOM_BLUE),
+              ("kitchen-angle", "kitchen chair turned 28° (a ladder back, the seat to one side)", LOOK_D,
+               ROOM_WARM)])],
+    ]
+
+
+REALISTIC_SAMPLES: tuple[Sample, ...] = tuple(_realistic_samples())
+#: Every sample, by set: ``(samples, subdirectory of samples/)``.
+SAMPLE_SETS: dict[str, tuple[tuple[Sample, ...], str]] = {"first": (SAMPLES, ""),
+                                                         "realistic": (REALISTIC_SAMPLES, REALISTIC_SUBDIR)}
+
+
 def sample_by_name(name: str) -> Sample:
-    for s in SAMPLES:
+    for s in SAMPLES + REALISTIC_SAMPLES:
         if s.name == name:
             return s
-    raise KeyError(f"no sample {name!r}; known: {', '.join(s.name for s in SAMPLES)}")
+    raise KeyError(f"no sample {name!r}; known: {', '.join(s.name for s in SAMPLES + REALISTIC_SAMPLES)}")
+
+
+def sample_set_of(sample: Sample) -> str:
+    """The name of the set ``sample`` belongs to (a key of :data:`SAMPLE_SETS`)."""
+    return "realistic" if sample in REALISTIC_SAMPLES else "first"
 
 
 def sample_truth_text(sample: Sample) -> str:
@@ -201,6 +303,23 @@ def _reps_summary(script: MotionScript) -> str:
     return f"{len(script.reps)} ({left}L+{right}R counted)"
 
 
+def _table(samples: Sequence[Sample], out_dir: Path) -> list[str]:
+    """The clips' table rows and the total line (sizes read from ``out_dir``)."""
+    lines = ["| clip | exercise | view | size @ fps | duration | reps | what it shows | file |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    total = 0
+    for s in samples:
+        sc = s.script
+        mp4 = Path(out_dir) / f"{s.name}.mp4"
+        size = mp4.stat().st_size if mp4.exists() else 0
+        total += size + len(sample_truth_text(s).encode())
+        lines.append(f"| `{s.name}` | {sc.exercise} | {sc.view} | {sc.width}x{sc.height} @ {sc.fps:g} | "
+                     f"{sc.frame_count / sc.fps:.1f} s | {_reps_summary(sc)} | {s.description} | "
+                     f"{size / 1024:.0f} KiB |")
+    lines += ["", f"Total: {total / 1024 / 1024:.2f} MiB.", ""]
+    return lines
+
+
 def readme_text(out_dir: Path) -> str:
     """``samples/README.md``: the table of clips (sizes read from ``out_dir``) and how to regenerate."""
     lines = [
@@ -227,26 +346,51 @@ def readme_text(out_dir: Path) -> str:
         "the camera (facing image right: the person's right). `counted`/`faults` are the script's intent, "
         "checked against the engine's default thresholds with margins (`posecount/synth/rules.py`).",
         "",
-        "| clip | exercise | view | size @ fps | duration | reps | what it shows | file |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        f"`{REALISTIC_SUBDIR}/` holds {len(REALISTIC_SAMPLES)} more clips that move the way people with weak legs "
+        "do (minimum-jerk lifts, sway and tremor in the hold, sagging holds, a wide stance, a weak leg, slow reps, "
+        "quick flicks, chairs of several designs in front of the legs), whose truth comes from the exercise's "
+        f"clinical definition instead: see `{REALISTIC_SUBDIR}/README.md`.",
+        "",
     ]
-    total = 0
-    for s in SAMPLES:
-        sc = s.script
-        mp4 = Path(out_dir) / f"{s.name}.mp4"
-        size = mp4.stat().st_size if mp4.exists() else 0
-        total += size + len(sample_truth_text(s).encode())
-        lines.append(f"| `{s.name}` | {sc.exercise} | {sc.view} | {sc.width}x{sc.height} @ {sc.fps:g} | "
-                     f"{sc.frame_count / sc.fps:.1f} s | {_reps_summary(sc)} | {s.description} | "
-                     f"{size / 1024:.0f} KiB |")
-    lines += ["", f"Total: {total / 1024 / 1024:.2f} MiB.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + _table(SAMPLES, out_dir))
 
 
-def write_readme(out_dir: Path) -> Path:
+def realistic_readme_text(out_dir: Path) -> str:
+    """``samples/realistic/README.md``: the realistic set's table (sizes read from ``out_dir``)."""
+    lines = [
+        "# Realistic synthetic clips",
+        "",
+        "Rendered by `posecount.synth` like the clips one directory up (same truth format), but moving the way "
+        "people with weak legs move rather than the way the engine expects: minimum-jerk lifts and lowerings "
+        "(Flash & Hogan, 10τ³−15τ⁴+6τ⁵), sway and tremor during the hold (sinusoids of 0.3-8 Hz on the "
+        "driving angle), holds that sag, a shoulder-width stance, one weak leg, slow controlled reps, quick "
+        "flicks between reps, and chairs of several designs in front of the legs (slatted, solid and metal "
+        "backs, a kitchen chair turned to one side) that hide parts of them.",
+        "",
+        "**Truth from the clinic, not from the engine.** `counted`/`faults` follow the exercise's clinical "
+        "definition (`posecount/synth/clinical.py`): a rep counts when the drawn working leg reached the target "
+        "(side leg raise: 20° of abduction; seated knee extension: 145° at the knee) and stayed at or above it, "
+        "not being lowered, for the prescribed hold (2 s; 1 s); sway, tremor and sag above the target are "
+        "holding. A side leg raise lowered in under 1 s is `lowered_too_fast`; a flick (up and down in 0.3 s) "
+        "is an attempt with `hold_too_short` and `lowered_too_fast`, never counted. Every script keeps a margin "
+        "from those lines (a top 6° past the target under both readings of it, absolute and as a lift from the "
+        "stance; a hold 0.6 s longer or shorter than prescribed; a hold that never sinks within 3° of the "
+        "target), so a correct analysis is unambiguous. `peak_angle_deg` is the drawn maximum (the top plus "
+        "any sway), `hold_s` the plateau from the top to the start of the lowering.",
+        "",
+        "Regenerate (with the rest): `python -m posecount.synth samples [--set realistic] [--verify]`.",
+        "Codec: MPEG-4 Part 2 ('mp4v'), 640x480 at 30 fps.",
+        "",
+    ]
+    return "\n".join(lines + _table(REALISTIC_SAMPLES, out_dir))
+
+
+def write_readme(out_dir: Path, sample_set: str = "first") -> Path:
+    """Write the README of ``sample_set`` into ``out_dir`` (that set's own directory)."""
     path = Path(out_dir) / "README.md"
+    text = realistic_readme_text(out_dir) if sample_set == "realistic" else readme_text(out_dir)
     with atomic_open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(readme_text(out_dir))
+        fh.write(text)
     return path
 
 

@@ -11,6 +11,16 @@ Angles follow the analysis engine's definitions:
   image, outward positive. At rest each leg stands at ``stance_deg``.
 * seated-knee-extension (``view="side-facing-left"`` / ``"side-facing-right"``): the interior
   hip–knee–ankle angle, 180 = straight, ``rest_knee_deg`` (~90) at rest.
+
+Realistic motion (opt-in; the defaults draw exactly what the first sample set shows): ``ease="min-jerk"``
+(Flash & Hogan's 10τ³−15τ⁴+6τ⁵ instead of the cosine ease), per-rep sway and tremor during the hold
+(:class:`Sway`: sinusoids on the driving angle) and a sagging hold (``Rep.sag_deg_s``), any ``stance_deg``,
+zero-hold flicks, and chairs of several designs (``Scene.chair_design``). Such scripts say
+``truth_rules="clinical"``: their truth is checked against the exercise's clinical definition
+(:mod:`posecount.synth.clinical`), not against the engine's thresholds.
+
+JSON: the fields added for realistic motion are left out of :meth:`MotionScript.to_dict` while they hold
+their defaults, so the first sample set's truth files stay byte for byte what they were.
 """
 
 from __future__ import annotations
@@ -24,6 +34,16 @@ Exercise = Literal["side-leg-raise", "seated-knee-extension"]
 View = Literal["front", "side-facing-left", "side-facing-right"]
 SideName = Literal["left", "right"]
 Background = Literal["plain", "gradient", "room"]
+Ease = Literal["cosine", "min-jerk"]
+TruthRulesName = Literal["engine-bands", "clinical"]
+ChairDesign = Literal["rail", "slatted", "solid", "metal", "kitchen-angle"]
+
+EASES: tuple[str, ...] = ("cosine", "min-jerk")
+TRUTH_RULES: tuple[str, ...] = ("engine-bands", "clinical")
+#: ``rail``: the first design (two posts and a top rail); the others are drawn by :mod:`posecount.synth.chairs`.
+CHAIR_DESIGNS: tuple[str, ...] = ("rail", "slatted", "solid", "metal", "kitchen-angle")
+#: Frequencies a sway or tremor may have: body sway (~0.3-1 Hz) up to physiological tremor (~8 Hz).
+SWAY_HZ_RANGE: tuple[float, float] = (0.3, 8.0)
 
 EXERCISES: tuple[str, ...] = ("side-leg-raise", "seated-knee-extension")
 VIEWS: dict[str, tuple[str, ...]] = {
@@ -69,6 +89,26 @@ class Scene:
     noise_sigma: float = 1.5
     #: Horizontal shift of the room's features (window, picture) as a fraction of the width.
     decor_shift_frac: float = 0.0
+    #: The chair in front of a standing person (front view only); ``rail`` is the first design.
+    chair_design: ChairDesign = "rail"
+
+
+@dataclass
+class Sway:
+    """A sinusoid added to the driving angle during a hold: sway (slow, ~0.3-1 Hz) or tremor (4-8 Hz).
+
+    ``amplitude_deg`` is the half swing (±), ``frequency_hz`` its frequency, ``phase_deg`` where the sine
+    starts when the hold begins (0: moving up through the held angle).
+    """
+
+    amplitude_deg: float
+    frequency_hz: float
+    phase_deg: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.amplitude_deg = float(self.amplitude_deg)
+        self.frequency_hz = float(self.frequency_hz)
+        self.phase_deg = float(self.phase_deg)
 
 
 @dataclass
@@ -81,6 +121,11 @@ class Rep:
                            standing leg (rest 0); seated: positive = leaning back. None: stay at rest posture
     ankle_plantarflex_deg: seated: toes pointing away at the top (0 = foot at 90° to the shank)
     expect_counted/expect_faults: what the script's author intends the analysis to report
+    sway:                  sinusoids on the driving angle during the hold (faded in and out, see motion.py)
+    sag_deg_s:             a sagging hold: the held angle drifts down at this rate (the lowering starts
+                           from where the hold ended)
+
+    ``hold_s`` may be 0 in a clinical script: a flick, up and straight back down.
     """
 
     side: SideName
@@ -94,13 +139,22 @@ class Rep:
     ankle_plantarflex_deg: float = 0.0
     expect_counted: bool = True
     expect_faults: list[str] = field(default_factory=list)
+    sway: list[Sway] = field(default_factory=list)
+    sag_deg_s: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("peak_deg", "rise_s", "hold_s", "lower_s", "rest_s", "knee_bend_deg", "ankle_plantarflex_deg"):
+        for name in ("peak_deg", "rise_s", "hold_s", "lower_s", "rest_s", "knee_bend_deg", "ankle_plantarflex_deg",
+                     "sag_deg_s"):
             setattr(self, name, float(getattr(self, name)))
         if self.trunk_lean_deg is not None:
             self.trunk_lean_deg = float(self.trunk_lean_deg)
         self.expect_faults = list(self.expect_faults)
+        self.sway = [s if isinstance(s, Sway) else Sway(**_known(Sway, s)) for s in self.sway]
+
+    @property
+    def sway_amplitude_deg(self) -> float:
+        """The most the sway and tremor can add to (or take from) the held angle."""
+        return sum(abs(s.amplitude_deg) for s in self.sway)
 
 
 @dataclass
@@ -131,6 +185,11 @@ class MotionScript:
     rest_trunk_deg: float = 5.0
     reps: list[Rep] = field(default_factory=list)
     version: int = SCRIPT_VERSION
+    #: How lifts and lowerings accelerate: the first set's cosine, or minimum jerk (Flash & Hogan 1985).
+    ease: Ease = "cosine"
+    #: What the intent (``expect_counted``/``expect_faults``) is checked against: the engine's default
+    #: thresholds with bands (rules.py, the first set) or the exercise's clinical definition (clinical.py).
+    truth_rules: TruthRulesName = "engine-bands"
 
     def __post_init__(self) -> None:
         for name in ("fps", "sway_px", "hold_wobble_deg", "initial_rest_s", "tail_s", "stance_deg",
@@ -168,7 +227,11 @@ class MotionScript:
 
     # -- JSON ---------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field, except the realistic-motion fields while they hold their defaults (see the module)."""
+        out = _drop_defaults(asdict(self), MotionScript)
+        out["scene"] = _drop_defaults(out["scene"], Scene)
+        out["reps"] = [_drop_defaults(r, Rep) for r in out["reps"]]
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False)
@@ -187,6 +250,19 @@ class MotionScript:
     @classmethod
     def from_json(cls, text: str) -> MotionScript:
         return cls.from_dict(json.loads(text))
+
+
+#: Fields added for realistic motion: written to JSON only when they differ from their defaults.
+_OPTIONAL_FIELDS: dict[type, dict[str, Any]] = {
+    Scene: {"chair_design": "rail"},
+    Rep: {"sway": [], "sag_deg_s": 0.0},
+    MotionScript: {"ease": "cosine", "truth_rules": "engine-bands"},
+}
+
+
+def _drop_defaults(data: dict[str, Any], cls: type) -> dict[str, Any]:
+    defaults = _OPTIONAL_FIELDS.get(cls, {})
+    return {k: v for k, v in data.items() if not (k in defaults and v == defaults[k])}
 
 
 def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
@@ -216,12 +292,35 @@ def validate_structure(script: MotionScript) -> list[str]:
         problems.append("reps need a person")
     if script.exercise == "seated-knee-extension" and script.person_present and not script.scene.chair:
         problems.append("a seated person needs the chair (scene.chair)")
+    if script.ease not in EASES:
+        problems.append(f"ease {script.ease!r}: one of {EASES}")
+    if script.truth_rules not in TRUTH_RULES:
+        problems.append(f"truth_rules {script.truth_rules!r}: one of {TRUTH_RULES}")
+    if script.scene.chair_design not in CHAIR_DESIGNS:
+        problems.append(f"scene.chair_design {script.scene.chair_design!r}: one of {CHAIR_DESIGNS}")
+    elif script.scene.chair_design != "rail" and script.view != "front":
+        problems.append("scene.chair_design applies to the front view (a seated person sits on the profile chair)")
+    clinical = script.truth_rules == "clinical"
     for i, rep in enumerate(script.reps, 1):
         if rep.side not in ("left", "right"):
             problems.append(f"rep {i}: side must be left or right")
         for name in ("rise_s", "hold_s", "lower_s"):
-            if getattr(rep, name) <= 0:
-                problems.append(f"rep {i}: {name} must be > 0")
+            value = getattr(rep, name)
+            if name == "hold_s" and clinical and value == 0:
+                continue  # a flick: up and straight back down
+            if value <= 0:
+                problems.append(f"rep {i}: {name} must be > 0" + (" (or 0, a flick)" if name == "hold_s" and clinical
+                                                                  else ""))
+        if not clinical and (rep.sway or rep.sag_deg_s):
+            problems.append(f"rep {i}: sway and sag_deg_s need truth_rules='clinical'")
+        if rep.sag_deg_s < 0:
+            problems.append(f"rep {i}: sag_deg_s must be >= 0 (a drift down)")
+        for sw in rep.sway:
+            if sw.amplitude_deg < 0:
+                problems.append(f"rep {i}: a sway's amplitude_deg must be >= 0")
+            if not SWAY_HZ_RANGE[0] <= sw.frequency_hz <= SWAY_HZ_RANGE[1]:
+                problems.append(f"rep {i}: sway frequency_hz {sw.frequency_hz:g} out of "
+                                f"{SWAY_HZ_RANGE[0]:g}..{SWAY_HZ_RANGE[1]:g}")
         if rep.rest_s < 0:
             problems.append(f"rep {i}: rest_s must be >= 0")
         if script.exercise == "seated-knee-extension" and script.near_side and rep.side != script.near_side:

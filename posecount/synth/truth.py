@@ -11,7 +11,10 @@ Fields (``schema_version`` 1)::
 Times are seconds from the first frame (frame i shows i / fps): ``start_s`` the leg starts moving,
 ``peak_s`` the peak is first reached (the hold begins), ``end_s`` the leg is back at rest, ``hold_s`` the
 plateau's length. ``counted`` / ``faults`` are the script author's intent, which
-:func:`posecount.synth.rules.check_script` has checked against the engine's rules.
+:func:`posecount.synth.rules.check_script` has checked against the engine's rules, or, for a script with
+``truth_rules="clinical"``, against the exercise's clinical definition (:mod:`posecount.synth.clinical`).
+For those scripts ``peak_angle_deg`` is the drawn maximum (the scripted top plus any sway during the hold,
+sampled every millisecond), and ``hold_s`` is 0 for a flick.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from posecount.synth.clinical import measure_rep
 from posecount.synth.motion import rep_timings
 from posecount.synth.script import MotionScript
 
@@ -35,9 +39,10 @@ def build_truth(script: MotionScript, video_name: str) -> dict[str, Any]:
     counts = {"left": 0, "right": 0}
     for tm in rep_timings(script):
         rep = tm.rep
+        peak = measure_rep(script, rep).peak_deg if script.truth_rules == "clinical" else rep.peak_deg
         reps.append({
             "index": tm.index, "side": rep.side, "start_s": _t(tm.start_s), "peak_s": _t(tm.peak_s),
-            "end_s": _t(tm.end_s), "hold_s": _t(tm.hold_s), "peak_angle_deg": round(rep.peak_deg, 3),
+            "end_s": _t(tm.end_s), "hold_s": _t(tm.hold_s), "peak_angle_deg": round(peak, 3),
             "counted": rep.expect_counted, "faults": list(rep.expect_faults),
         })
         if rep.expect_counted:
