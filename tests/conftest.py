@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 #: The samples' recordings as committed (compact): replayed by the tests that need no model.
 COMMITTED_LANDMARKS = SAMPLES / "landmarks"
+#: The realistic set (samples/realistic: sway, sag, stances, a weak leg, flicks, chairs) and its recordings.
+REALISTIC = SAMPLES / "realistic"
+#: Every sample set: (clips with NAME.truth.json, their committed recordings).
+SAMPLE_SETS: tuple[tuple[Path, Path], ...] = ((SAMPLES, COMMITTED_LANDMARKS), (REALISTIC, REALISTIC / "landmarks"))
 
 RecordFn = Callable[[Path], PoseTrack]
 
@@ -43,9 +47,14 @@ def recorded(model_path: Path) -> RecordFn:
     return lambda clip: cache.track(clip, options)
 
 
-def committed_landmarks(name: str) -> PoseTrack:
-    """The committed recording of sample ``name`` (no model needed)."""
-    return PoseTrack.load(COMMITTED_LANDMARKS / f"{name}.npz")
+def committed_landmarks(name: str, clips: Path = SAMPLES) -> PoseTrack:
+    """The committed recording of sample ``name`` of the set in ``clips`` (no model needed)."""
+    return PoseTrack.load(clips / "landmarks" / f"{name}.npz")
+
+
+def sample_truths() -> list[Path]:
+    """Every sample's truth file, both sets."""
+    return [t for clips, _ in SAMPLE_SETS for t in sorted(clips.glob("*.truth.json"))]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import COMMITTED_LANDMARKS, RecordFn
+from conftest import COMMITTED_LANDMARKS, SAMPLE_SETS, RecordFn
 from typer.testing import CliRunner
 
 from posecount.cli import app
@@ -60,12 +60,12 @@ def evaluate(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def _check_every_sample(code: int, stdout: str, results: Path) -> None:
-    n = len(list(SAMPLES.glob("*.truth.json")))
-    assert n >= 16
+def _check_every_sample(clips: Path, code: int, stdout: str, results: Path) -> None:
+    n = len(list(clips.glob("*.truth.json")))
+    assert n >= 11
     assert code == 0, stdout
     assert f"{n} of {n} clips exactly right" in stdout
-    for truth_path in SAMPLES.glob("*.truth.json"):
+    for truth_path in clips.glob("*.truth.json"):
         name = truth_path.name.removesuffix(".truth.json")
         report = json.loads((results / name / "report.json").read_text())
         truth = json.loads(truth_path.read_text())
@@ -73,21 +73,28 @@ def _check_every_sample(code: int, stdout: str, results: Path) -> None:
         assert [(r["side"], r["counted"]) for r in report["reps"]] == [(r["side"], r["counted"]) for r in truth["reps"]]
 
 
-def test_every_sample_comes_out_exactly_right_from_the_committed_recordings(tmp_path: Path) -> None:
+SET_IDS = [clips.name for clips, _ in SAMPLE_SETS]
+
+
+@pytest.mark.parametrize(("clips", "landmarks"), SAMPLE_SETS, ids=SET_IDS)
+def test_every_sample_comes_out_exactly_right_from_the_committed_recordings(clips: Path, landmarks: Path,
+                                                                             tmp_path: Path) -> None:
     """The engine on every shipped sample, replaying the committed MediaPipe recordings (no model)."""
-    code, stdout = evaluate(str(SAMPLES), "--landmarks", str(COMMITTED_LANDMARKS), "--out", str(tmp_path))
-    _check_every_sample(code, stdout, tmp_path)
+    code, stdout = evaluate(str(clips), "--landmarks", str(landmarks), "--out", str(tmp_path))
+    _check_every_sample(clips, code, stdout, tmp_path)
 
 
 @pytest.mark.model
-def test_every_sample_comes_out_exactly_right_with_the_current_model(recorded: RecordFn, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("clips", "landmarks"), SAMPLE_SETS, ids=SET_IDS)
+def test_every_sample_comes_out_exactly_right_with_the_current_model(clips: Path, landmarks: Path,
+                                                                      recorded: RecordFn, tmp_path: Path) -> None:
     """The same with this run's own recordings of the model in use (each clip through the model once)."""
     fresh = tmp_path / "landmarks"
-    for truth_path in SAMPLES.glob("*.truth.json"):
+    for truth_path in clips.glob("*.truth.json"):
         name = truth_path.name.removesuffix(".truth.json")
-        recorded(SAMPLES / f"{name}.mp4").save_npz(fresh / f"{name}.npz")
-    code, stdout = evaluate(str(SAMPLES), "--landmarks", str(fresh), "--out", str(tmp_path / "out"))
-    _check_every_sample(code, stdout, tmp_path / "out")
+        recorded(clips / f"{name}.mp4").save_npz(fresh / f"{name}.npz")
+    code, stdout = evaluate(str(clips), "--landmarks", str(fresh), "--out", str(tmp_path / "out"))
+    _check_every_sample(clips, code, stdout, tmp_path / "out")
 
 
 def test_evaluate_exits_non_zero_when_off(tmp_path: Path) -> None:

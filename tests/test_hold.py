@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import committed_landmarks
+from conftest import committed_landmarks, sample_truths
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -149,7 +149,7 @@ def test_the_measured_hold_follows_the_drawn_one(hold_s: float, sway: float, hz:
 
 
 # -- live and the report, on every shipped sample (committed recordings, no model) -------------------------
-SAMPLE_TRUTHS = sorted((Path(__file__).resolve().parents[1] / "samples").glob("*.truth.json"))
+SAMPLE_TRUTHS = sample_truths()
 
 
 @pytest.mark.parametrize("truth_path", SAMPLE_TRUTHS, ids=[p.name.removesuffix(".truth.json") for p in SAMPLE_TRUTHS])
@@ -159,7 +159,7 @@ def test_the_screen_and_the_report_agree_on_every_hold(truth_path: Path) -> None
     name = truth_path.name.removesuffix(".truth.json")
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     spec = get_exercise(truth["exercise"])
-    session, results = replay_track(committed_landmarks(name), spec)
+    session, results = replay_track(committed_landmarks(name, truth_path.parent), spec)
     shown: dict[str, list[float]] = {"left": [], "right": []}  # per side: the largest hold shown per attempt
     completed: dict[str, list[bool]] = {"left": [], "right": []}
     open_: dict[str, bool] = {"left": False, "right": False}

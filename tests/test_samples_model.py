@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import COMMITTED_LANDMARKS, RecordFn, committed_landmarks
+from conftest import SAMPLE_SETS, RecordFn, committed_landmarks, sample_truths
 
 from posecount.exercises import get_exercise
 from posecount.pipeline import replay_track
@@ -237,16 +237,20 @@ REPRODUCE_MEDIAN_PX = 0.5
 REPRODUCE_P99_PX = 3.0
 
 
-def test_every_sample_has_a_committed_recording() -> None:
-    assert sorted(p.stem for p in COMMITTED_LANDMARKS.glob("*.npz")) == sorted(_ids(TRUTHS))
+ALL_TRUTHS = sample_truths()
 
 
-@pytest.mark.parametrize("truth_path", TRUTHS, ids=_ids(TRUTHS))
+@pytest.mark.parametrize(("clips", "landmarks"), SAMPLE_SETS, ids=[c.name for c, _ in SAMPLE_SETS])
+def test_every_sample_has_a_committed_recording(clips: Path, landmarks: Path) -> None:
+    assert sorted(p.stem for p in landmarks.glob("*.npz")) == sorted(_ids(sorted(clips.glob("*.truth.json"))))
+
+
+@pytest.mark.parametrize("truth_path", ALL_TRUTHS, ids=_ids(ALL_TRUTHS))
 def test_the_model_reproduces_the_committed_recording(truth_path: Path, recorded: RecordFn) -> None:
     truth = _truth(truth_path)
     name = truth_path.name.removesuffix(".truth.json")
-    now = recorded(SAMPLES_DIR / truth["video"])
-    committed = committed_landmarks(name)
+    now = recorded(truth_path.parent / truth["video"])
+    committed = committed_landmarks(name, truth_path.parent)
     np.testing.assert_array_equal(now.frame, committed.frame)
     np.testing.assert_array_equal(now.timestamp_ms, committed.timestamp_ms)
     assert int((now.detected != committed.detected).sum()) <= REPRODUCE_DETECTED_FRAMES
