@@ -23,14 +23,18 @@ from posecount.exercises.spec import SIDES, ExerciseSpec, Side
 _HERE = Path(__file__).parent
 
 
-def load_spec(path: Path) -> ExerciseSpec:
-    """Read and validate one spec file; any problem is a one-line ConfigError."""
+def _read_toml(path: Path, what: str) -> dict:
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read exercise spec ({exc.strerror})") from exc
+        raise ConfigError(f"{path}: cannot read {what} ({exc.strerror})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def load_spec(path: Path) -> ExerciseSpec:
+    """Read and validate one spec file; any problem is a one-line ConfigError."""
+    data = _read_toml(path, "exercise spec")
     try:
         return ExerciseSpec.model_validate(data)
     except ValidationError as exc:
@@ -78,13 +82,7 @@ def parse_side_values(values: list[str], what: str) -> dict[Side, float]:
 
 def load_prescription(path: Path, exercise: str) -> tuple[dict[Side, float], dict[Side, float]]:
     """(targets, holds) per leg for ``exercise`` from a prescription file; empty when it has no table for it."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read prescription ({exc.strerror})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    table = data.get(exercise, {})
+    table = _read_toml(path, "prescription").get(exercise, {})
     unknown = set(table) - {"target_deg", "min_hold_s"}
     if unknown:
         raise ConfigError(f"{path}: [{exercise}] knows target_deg and min_hold_s, not {', '.join(sorted(unknown))}")
