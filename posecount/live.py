@@ -41,7 +41,7 @@ from posecount.atomic import ensure_writable_dir
 from posecount.display import KEY_ESC, KEY_SPACE, KEY_TAB, NullWindow, OpenCVWindow, Window
 from posecount.errors import InputError
 from posecount.exercises import builtin_exercises
-from posecount.exercises.engine import Phase
+from posecount.exercises.engine import EventKind, Phase
 from posecount.exercises.spec import SIDES, ExerciseSpec
 from posecount.feedback import Message
 from posecount.overlay import OverlayState, draw_overlay
@@ -322,6 +322,7 @@ class LiveLoop:
                 self.stats.max_gap_ms = max(self.stats.max_gap_ms, float(gap))
             self._result = self.session.step(frame.index, frame.timestamp_ms, raw)
             self.stats.frames_processed += 1
+            self._log_finished_reps(self._result)
             pose = self._result.pose
             self._speak(self._result.message)
         self.window.show(self._compose(frame.image, pose, self.overlay_state()))
@@ -329,6 +330,15 @@ class LiveLoop:
         self._shown_at.append(now)
         self.stats.frames_shown += 1
         return arrived
+
+    def _log_finished_reps(self, result: FrameResult) -> None:
+        """One INFO line per finished attempt (for --verbose timelines, and what GUI tests wait for)."""
+        for event in result.events:
+            if event.kind == EventKind.REP_FINISHED and event.rep is not None and self.session is not None:
+                rep, c = event.rep, self.session.counter.counts
+                verdict = "counted" if rep.counted else "not counted (" + ", ".join(rep.faults) + ")"
+                log.info("rep finished: %s leg at %.1f s, %s, hold %.1f s; so far left %d, right %d counted",
+                         rep.side, rep.end_s, verdict, rep.hold_s, c["left"], c["right"])
 
     def _compose(self, image: np.ndarray, pose: Pose | None, state: OverlayState) -> np.ndarray:
         """The screen: the frame (enlarged if small) with the overlay; or the bare frame when not drawing."""
