@@ -316,6 +316,7 @@ def _reps(report: Report) -> list[dict[str, object]]:
     return report.to_dict()["reps"]  # type: ignore[return-value]
 
 
+@pytest.mark.slow  # analyze decodes the video and draws timeline.png; the loop draws all 1083 frames: ~5-7 s
 def test_live_loop_counts_exactly_like_analyze_on_the_same_frames(recorded_clean: Recorded, tmp_path: Path) -> None:
     from posecount.pipeline import run_analysis
 
@@ -594,7 +595,7 @@ def test_live_hold_times_like_analyze_when_frames_are_dropped(name: str, pattern
     problems: list[str] = []
     for rep, got in zip(a.reps, live, strict=True):
         ring, _ = run.ring(rep)
-        if rep.counted and ring < a.spec.drive.min_hold_s:
+        if rep.counted and ring < a.spec.min_hold_s(rep.side):
             problems.append(f"rep {rep.index} ({rep.side}) counted, but the live hold ring stopped at {ring:.2f} s")
         if _glitch_partly_unseen(name, rep, run):
             continue
@@ -612,6 +613,7 @@ def test_live_hold_times_like_analyze_when_frames_are_dropped(name: str, pattern
 
 # == posecount live as a subprocess: exit codes and one-line errors =====================================
 @pytest.mark.model
+@pytest.mark.slow  # starting the CLI and the model takes most of its ~5 s
 def test_truncated_file_ends_the_session_with_a_warning(tmp_path: Path) -> None:
     clip = _need(CLEAN)
     frames = 90  # 3 s of the clean sample; cut in half, about 1.5 s play in real time
