@@ -191,15 +191,17 @@ def live(
     mute: Annotated[bool, typer.Option("--mute", help="No spoken cues.")] = False,
     no_mirror: Annotated[bool, typer.Option("--no-mirror", help="Do not mirror the display.")] = False,
     headless: Annotated[bool, typer.Option("--headless", help="No window (count and report only).")] = False,
+    target: TargetOpt = None,
+    hold: HoldOpt = None,
+    prescription: PrescriptionOpt = None,
     model: ModelOpt = "full",
     min_detection_confidence: DetConfOpt = 0.5,
     min_tracking_confidence: TrackConfOpt = 0.5,
 ) -> None:
     """Live coaching in a window from a camera (or --source); writes report.json into --out at the end."""
-    from posecount.exercises import get_exercise
     from posecount.live import LiveOptions, run_live
 
-    spec = get_exercise(exercise)
+    spec = _spec(exercise, target, hold, prescription)
     options = _pose_options(model, min_detection_confidence, min_tracking_confidence)
     report = run_live(LiveOptions(spec=spec, pose=options, out_dir=out_dir, camera=camera, source=source,
                                   resolution_wh=(width, height), fps=fps, mute=mute, mirror=not no_mirror,

@@ -47,7 +47,7 @@ from posecount.feedback import Message
 from posecount.overlay import OverlayState, draw_overlay
 from posecount.pipeline import FrameResult, Session
 from posecount.pose import Pose, PoseEstimator, PoseOptions
-from posecount.report import Report
+from posecount.report import Report, provenance
 from posecount.sources import (
     CameraSource,
     Frame,
@@ -469,9 +469,10 @@ class LiveLoop:
         span_s = max(1e-3, (session.last_ms - (self._session_start_ms or 0)) / 1000.0)
         # The session saw only the frames the model kept up with: convert its frame counts at that rate.
         processing_fps = t.frames / span_s if t.frames > 1 else info.fps
+        made_with, settings = provenance(spec)
         return Report(exercise=spec.name, source=info, frames_read=self._captured(),
                       reps=list(session.counter.reps), pose_detected_fraction=t.pose_frames / max(1, t.frames),
-                      warnings=session.warnings(processing_fps))
+                      warnings=session.warnings(processing_fps), made_with=made_with, settings=settings)
 
     def report(self) -> Report:
         """The report of the exercise on screen now (call after :meth:`run`)."""

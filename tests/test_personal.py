@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from anglestreams import Move, frames, profile
 from conftest import COMMITTED_LANDMARKS, SAMPLES
+from conftest import committed_landmarks as committed_landmarks_of
 from typer.testing import CliRunner
 
 from posecount.cli import app
@@ -148,3 +149,42 @@ def test_analyze_records_the_personal_targets_and_how_it_was_made(tmp_path: Path
     truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
     right_peaks = [r["peak_angle_deg"] for r in truth["reps"] if r["side"] == "right"]
     assert report["counts"]["right"] == sum(p > 35.0 for p in right_peaks) == 1  # drawn 38° counts, 33° not
+
+
+def test_live_reports_the_personal_targets_it_counted_with() -> None:
+    """The live loop (no window, the committed recording as the 'camera') counts against the person's own
+    targets, and its report.json says which."""
+    import numpy as np
+
+    from posecount.display import NullWindow
+    from posecount.live import LiveLoop
+    from posecount.sources import Frame
+
+    name = "slr_clean_alternating"
+    track = committed_landmarks_of(name)
+    poses = {ts: pose for _, ts, pose in track}
+    image = np.zeros((track.source.height, track.source.width, 3), np.uint8)
+
+    class Feed:
+        info = track.source
+        error = None
+        dropped = 0
+
+        def __init__(self) -> None:
+            self._frames = iter([Frame(image, i, ts) for i, ts, _ in track])
+
+        def get(self) -> Frame | None:
+            return next(self._frames, None)
+
+        def close(self) -> None:
+            pass
+
+    spec = personalise(SLR, {"right": 35.0}, {})
+    result = LiveLoop(spec, Feed(), lambda img, ts: poses[ts], NullWindow(), None, source_label=name,
+                      draw=False).run()
+    report = result.report.to_dict()
+    assert report["settings"]["per_side"]["right"]["target_deg"] == 35.0
+    truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
+    right_peaks = [r["peak_angle_deg"] for r in truth["reps"] if r["side"] == "right"]
+    assert report["counts"]["right"] == sum(p > 35.0 for p in right_peaks) == 1
+    assert report["counts"]["left"] == truth["counts"]["left"]
