@@ -137,8 +137,6 @@ class SideState:
 class _Attempt:
     start_ms: int
     hold: HoldTracker
-    t_ms: list[int] = field(default_factory=list)
-    angle: list[float] = field(default_factory=list)
     rule_values: dict[str, list[float]] = field(default_factory=dict)
     rest_level_deg: float = math.nan
     start_deg: float = math.nan  # the lines in force for this attempt (from the leg's rest when it began)
@@ -183,11 +181,11 @@ class RepCounter:
         events = []
         for side in SIDES:
             attempt = self._attempts[side]
-            if attempt is not None and attempt.t_ms:
+            if attempt is not None and attempt.hold.times_ms:
                 if attempt.rest_since_ms is not None:  # already back at rest, just not confirmed yet
                     events.append(self._close(side, attempt, attempt.rest_since_ms))
                 else:
-                    events.append(self._close(side, attempt, attempt.t_ms[-1], fault="incomplete"))
+                    events.append(self._close(side, attempt, attempt.hold.times_ms[-1], fault="incomplete"))
         return events
 
     def reset(self) -> None:
@@ -318,9 +316,7 @@ class RepCounter:
         return [RepEvent(EventKind.ATTEMPT_STARTED, side, frame.timestamp_ms)]
 
     def _record(self, attempt: _Attempt, frame: FeatureFrame, side: Side, angle: float) -> None:
-        attempt.t_ms.append(frame.timestamp_ms)
-        attempt.angle.append(angle)
-        attempt.hold.add(frame.timestamp_ms, angle)
+        attempt.hold.add(frame.timestamp_ms, angle)  # the attempt's samples: its hold tracker keeps them
         for rule in self.spec.rules:
             attempt.rule_values.setdefault(rule.code, []).append(_rule_value(rule, frame, side))
 
@@ -351,8 +347,8 @@ class RepCounter:
         d = self.spec.drive
         hold = attempt.hold
         hold.flush()
-        t_ms = np.asarray(attempt.t_ms, dtype=np.float64)
-        angle = _median5(np.asarray(attempt.angle, dtype=np.float64))
+        t_ms = np.asarray(hold.times_ms, dtype=np.float64)
+        angle = _median5(np.asarray(hold.angles_deg, dtype=np.float64))
         i_peak = int(np.nanargmax(angle))
         peak = float(angle[i_peak])
         reached = hold.reached

@@ -79,7 +79,6 @@ class HoldTracker:
         self._run: tuple[int, int] | None = None  # (first, last) held sample of the current run
         self._dip_since: int | None = None  # time of the first not-held sample after the run's last one
         self.best: HoldRun | None = None
-        self.held: list[bool] = []  # the decision for each decided sample
 
     # -- input ------------------------------------------------------------------------------------------
     def add(self, t_ms: int, angle_deg: float) -> None:
@@ -97,6 +96,15 @@ class HoldTracker:
             self._decide(self._decided)
 
     # -- output -----------------------------------------------------------------------------------------
+    @property
+    def times_ms(self) -> list[int]:
+        """Every sample's time, in order (the attempt's record; read, do not change)."""
+        return self._t
+
+    @property
+    def angles_deg(self) -> list[float]:
+        return self._a
+
     @property
     def reached(self) -> bool:
         """The target was reached (a decided frame's 5-sample median at or above it)."""
@@ -131,7 +139,6 @@ class HoldTracker:
         level = r.target_deg - r.hysteresis_deg if self._reached else r.target_deg
         held = a >= level and abs(self._slope(i)) <= r.move_speed_deg_s
         self._reached = self._reached or a >= r.target_deg
-        self.held.append(held)
         self._decided = i + 1
         if held:
             if self._run is not None:
