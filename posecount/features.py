@@ -22,6 +22,16 @@ Why these features (measured on drawn clips with exact ground truth, see samples
 
 A side whose landmarks are not visible, or every side while the view is wrong, gets NaN: the engine
 freezes it.
+
+**Partial framing (recorded video only).** Demonstrations filmed close up (a person on a treatment table, a
+phone propped too near) often show the working foot only while the leg is extended: at rest it hangs below
+the picture. With :attr:`ViewSettings.assume_rest_below_frame` a leg whose hip and knee are in view and
+whose ankle is below the bottom edge (MediaPipe's guess lands there, or it is not visible and a shank as
+long as the thigh, hanging from the knee, would reach the edge) is *at rest, unseen*: it has no angle, but
+the engine may end an attempt on it as on a leg seen back at rest (``FeatureFrame.at_rest_unseen``), and
+the view check does not ask the person to move back. What is counted is what is seen: an attempt starts
+when the foot comes into view above the start line. Live keeps the set-up banner instead, because there
+the person can simply step back.
 """
 
 from __future__ import annotations
@@ -56,6 +66,10 @@ class ViewSettings:
     seated_max_thigh_tilt_deg: float = 45.0  # a seated thigh is near horizontal
     min_body_fraction: float = 0.2  # shoulder→ankle height / frame height: closer than this is too far
     debounce_s: float = 0.5  # the view verdict changes only after it held this long
+    #: recorded video: a foot below the picture's bottom edge is a leg at rest (see the module docstring)
+    assume_rest_below_frame: bool = False
+    #: ... when a shank this long (a fraction of the thigh; they are equal in adults) would reach the edge
+    hanging_shank_ratio: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,7 @@ class Features:
     view_ok: bool
     view_issue: str | None  # plain-words instruction when the view is wrong
     working_side: Side | None  # for exercises that track only the leg near the camera
+    below_frame: frozenset[Side] = frozenset()  # legs taken to be at rest below the picture (partial framing)
 
 
 def angle_between(u: np.ndarray, v: np.ndarray) -> float:
@@ -153,14 +168,37 @@ class FeatureExtractor:
         if self.spec.view == "front":
             sides = {s: self._front_side(pose, s) for s in SIDES}
             working = None
+            tracked: tuple[Side, ...] = SIDES
         else:
             working, values = self._side_view(pose)
             sides = {s: (values if s == working else _nan_side()) for s in SIDES}
+            tracked = (working,)
+        below = frozenset(s for s in tracked if not math.isfinite(sides[s][self.spec.drive.feature])
+                          and self._below_frame(pose, s))
+        if self.spec.view == "side":
+            for side in below:  # a leg hanging at rest is bent: its knee landmark is reliable
+                self._thigh.append(pose.image_xy[LEG[side][1]] - pose.image_xy[LEG[side][0]])
         if not ok:
             sides = {s: _nan_side() for s in SIDES}
             body = {k: NAN for k in body}
-        return Features(FeatureFrame(timestamp_ms, sides, body), pose_found=True, view_ok=ok, view_issue=issue,
-                        working_side=working)
+            below = frozenset()
+        return Features(FeatureFrame(timestamp_ms, sides, body, at_rest_unseen=below), pose_found=True, view_ok=ok,
+                        view_issue=issue, working_side=working, below_frame=below)
+
+    def _below_frame(self, pose: Pose, side: Side) -> bool:
+        """Partial framing: this leg's hip and knee are in view and its foot hangs below the picture."""
+        if not self.settings.assume_rest_below_frame:
+            return False
+        hip_i, knee_i, ankle_i, _, _ = LEG[side]
+        if not self._in_frame(pose, [hip_i, knee_i]) or self._in_frame(pose, [ankle_i]):
+            return False
+        h = self.frame_wh[1]
+        xy = pose.image_xy
+        if float(xy[ankle_i][1]) >= h:
+            return True
+        thigh_px = float(np.linalg.norm(xy[knee_i] - xy[hip_i]))
+        return pose.visibility[ankle_i] < self.settings.min_visibility and (
+            float(xy[knee_i][1]) + self.settings.hanging_shank_ratio * thigh_px >= h)
 
     # -- front view -----------------------------------------------------------------------------------
     def _in_frame(self, pose: Pose, indices: list[int]) -> bool:
@@ -216,7 +254,8 @@ class FeatureExtractor:
         if torso < 1:
             return "Step into view"
         feet = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
-        feet_in = [(0 <= xy[i][0] < w and 0 <= xy[i][1] < h and vis[i] >= s.min_visibility) for i in feet]
+        feet_in = [(0 <= xy[i][0] < w and 0 <= xy[i][1] < h and vis[i] >= s.min_visibility)
+                   or self._below_frame(pose, side) for i, side in zip(feet, SIDES, strict=True)]
         if self.spec.view == "front" and not all(feet_in):
             return "Step back until your feet are visible"
         if self.spec.view == "side" and not any(feet_in):

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int], None]
 
+#: Recorded video is judged as filmed: a foot hanging below the picture is a leg at rest (partial framing;
+#: see posecount.features). Live keeps the default, which asks the person to step back instead.
+RECORDED_VIEW = ViewSettings(assume_rest_below_frame=True)
+
 
 @dataclass(frozen=True)
 class FrameResult:
@@ -50,6 +54,7 @@ class _Tally:
     view_bad_frames: int = 0
     view_issues: Counter[str] = field(default_factory=Counter)
     side_unseen_frames: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in SIDES})
+    side_below_frames: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in SIDES})
     dropped: int = 0
 
 
@@ -122,7 +127,9 @@ class Session:
                     t.view_issues[features.view_issue] += 1
             else:
                 for side in self._tracked_sides(features):
-                    if not math.isfinite(features.frame.sides[side].get(self.spec.drive.feature, math.nan)):
+                    if side in features.below_frame:
+                        t.side_below_frames[side] += 1
+                    elif not math.isfinite(features.frame.sides[side].get(self.spec.drive.feature, math.nan)):
                         t.side_unseen_frames[side] += 1
         t.dropped += sum(1 for e in events if e.kind.value == "attempt_dropped")
 
@@ -145,6 +152,10 @@ class Session:
         for side, n in t.side_unseen_frames.items():
             if n > 0.1 * max(1, t.pose_frames):
                 out.append(f"the {side} leg was not visible for {n / fps:.1f} s; no reps were counted meanwhile")
+        for side, n in t.side_below_frames.items():
+            if n:
+                out.append(f"the {side} foot was below the bottom of the picture for {n / fps:.1f} s; the leg was "
+                           "taken to be at rest there, and its attempts are timed from when the foot came into view")
         if t.dropped:
             out.append(f"{t.dropped} attempt(s) dropped because the leg went out of sight")
         return out
@@ -202,7 +213,7 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
         info = source.info
         if on_start:
             on_start(info)
-        session = Session(spec, (info.width, info.height), smoothing)
+        session = Session(spec, (info.width, info.height), smoothing, RECORDED_VIEW)
         frames_csv = FramesCsv(stack.enter_context(atomic_open(out_dir / "frames.csv", "w", newline="",
                                                                encoding="utf-8")), spec)
         writer = None
@@ -247,7 +258,7 @@ def _replay(source: Iterable[Frame], track: PoseTrack) -> Iterator[tuple[Frame, 
 def replay_track(track: PoseTrack, spec: ExerciseSpec, smoothing: SmoothingSettings | None = None
                  ) -> tuple[Session, list[FrameResult]]:
     """Run the whole engine from recorded landmarks alone (no video, no model): for tests and tuning."""
-    session = Session(spec, (track.source.width, track.source.height), smoothing)
+    session = Session(spec, (track.source.width, track.source.height), smoothing, RECORDED_VIEW)
     results = [session.step(index, ts, pose) for index, ts, pose in track]
     session.finish()
     return session, results

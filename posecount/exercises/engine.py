@@ -19,7 +19,9 @@ verdict: reached (the 5-sample median of the angle at or above the target), the 
 run), the lowering time (80 %→30 % of the way back to the rest level, scaled to the whole way for a
 minimum-jerk movement) and the form rules.
 
-A side whose driving angle is NaN (leg not visible, wrong view) is frozen: it never advances. An attempt
+A side whose driving angle is NaN (leg not visible, wrong view) is frozen: it never advances, unless the
+frame says it is at rest unseen (``at_rest_unseen``: a foot hanging below the picture of a recorded video),
+which ends an open attempt like a leg seen back at rest. An attempt
 unseen for longer than ``max_gap_s`` is closed with ``lost_sight`` (never counted); one that had already
 come back to rest is closed normally. Every attempt is in ``reps``.
 """
@@ -156,6 +158,8 @@ class FeatureFrame:
     timestamp_ms: int
     sides: Mapping[Side, Mapping[str, float]]
     body: Mapping[str, float]
+    #: legs with no angle that are known to be at rest (partial framing: the foot hangs below the picture)
+    at_rest_unseen: frozenset[Side] = frozenset()
 
 
 class RepCounter:
@@ -240,6 +244,8 @@ class RepCounter:
         if st.visible and not self._gates_pass(side, frame):
             angle = math.nan  # not this exercise right now: frozen like an unseen leg
         attempt = self._attempts[side]
+        if not math.isfinite(angle) and side in frame.at_rest_unseen:
+            return self._at_rest_unseen(side, attempt, t)
         if not math.isfinite(angle):
             if attempt is not None and t - attempt.last_seen_ms > d.max_gap_s * 1000:
                 if attempt.rest_since_ms is not None:  # it was back at rest when it went out of sight
@@ -288,6 +294,18 @@ class RepCounter:
             events.append(RepEvent(EventKind.HOLD_COMPLETE, side, t))
         events.extend(self._live_rules(side, attempt, frame, t))
         return events
+
+    def _at_rest_unseen(self, side: Side, attempt: _Attempt | None, t: int) -> list[RepEvent]:
+        """A leg known to be at rest without an angle: an open attempt ends as if the leg were seen back at
+        rest (confirmed the same way); nothing is learned of the rest level."""
+        if attempt is None:
+            return []
+        attempt.last_seen_ms = t
+        if attempt.rest_since_ms is None:
+            attempt.rest_since_ms = t
+        if t - attempt.rest_since_ms >= self.spec.drive.rest_confirm_s * 1000:
+            return [self._close(side, attempt, attempt.rest_since_ms)]
+        return []
 
     def _gates_pass(self, side: Side, frame: FeatureFrame) -> bool:
         other: Side = "right" if side == "left" else "left"

@@ -1,0 +1,127 @@
+"""Partial framing: a recorded video whose working foot hangs below the picture at rest.
+
+The clips are the drawn seated samples, cropped at the bottom the way a phone propped too close crops them:
+the committed recording's landmarks stay where the model put them, the picture's height shrinks so that
+the resting ankles fall below its edge (the model's guesses for a landmark outside the picture lie beyond
+the edge, as measured on the real treatment-table clip in ../shared). Truth is the drawn motion; the
+crop is chosen from the drawn ankle heights, not from the engine's lines.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from conftest import SAMPLES, committed_landmarks
+
+from posecount.exercises import get_exercise
+from posecount.exercises.engine import FeatureFrame, RepCounter
+from posecount.features import ViewSettings
+from posecount.pipeline import Session, replay_track
+from posecount.pose import LM
+from posecount.recording import PoseTrack
+
+SEATED = ["ske_clean_facing_right", "ske_clean_facing_left"]
+
+
+def _cropped(track: PoseTrack, height_px: int) -> PoseTrack:
+    return replace(track, source=replace(track.source, height=height_px))
+
+
+def _crop_height(track: PoseTrack) -> int:
+    """A bottom edge between the working ankle at rest and at the top: 40 % of the way up from rest."""
+    xy = track.image_xy[track.detected]
+    ankle_y = np.maximum(xy[:, LM.LEFT_ANKLE, 1], xy[:, LM.RIGHT_ANKLE, 1])
+    near_y = np.minimum(xy[:, LM.LEFT_ANKLE, 1], xy[:, LM.RIGHT_ANKLE, 1])
+    rest_y, top_y = float(np.percentile(ankle_y, 90)), float(np.percentile(near_y, 2))
+    return int(rest_y - 0.4 * (rest_y - top_y))
+
+
+def _truth(name: str) -> list[dict]:
+    return json.loads((SAMPLES / f"{name}.truth.json").read_text())["reps"]
+
+
+def _replay(track: PoseTrack, exercise: str, view: ViewSettings) -> Session:
+    session = Session(get_exercise(exercise), (track.source.width, track.source.height), view=view)
+    for index, ts, pose in track:
+        session.step(index, ts, pose)
+    session.finish()
+    return session
+
+
+@pytest.mark.parametrize("name", SEATED)
+def test_feet_below_the_picture_at_rest_still_count_every_drawn_rep(name: str) -> None:
+    track = committed_landmarks(name)
+    height = _crop_height(track)
+    cropped = _cropped(track, height)
+    # The crop really hides the resting feet and shows the raised one.
+    ankles_y = cropped.image_xy[cropped.detected][:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE], 1]
+    assert (ankles_y.max(axis=1) >= height).mean() > 0.4 and (ankles_y.min(axis=1) < height).any()
+
+    session, _ = replay_track(cropped, get_exercise("seated-knee-extension"))
+    truth = _truth(name)
+    reps = session.counter.reps
+    assert [(r.side, r.counted, list(r.faults)) for r in reps] == [
+        (t["side"], t["counted"], t["faults"]) for t in truth]
+    whole, _ = replay_track(track, get_exercise("seated-knee-extension"))
+    for r, t, w in zip(reps, truth, whole.counter.reps, strict=True):
+        # What is seen is counted: the attempt starts when the foot comes into view (after the drawn start)
+        # and ends when it goes back down out of view (before the drawn end).
+        assert t["start_s"] <= r.start_s < t["peak_s"] + 0.3
+        assert t["peak_s"] < r.end_s <= t["end_s"] + 0.3
+        assert abs(r.hold_s - w.hold_s) < 0.1  # the hold is in view: the crop does not change it
+    warnings = session.warnings(track.source.fps)
+    assert any("below the bottom of the picture" in w for w in warnings)
+    assert not any("did not suit" in w for w in warnings)
+
+
+@pytest.mark.parametrize("name", SEATED)
+def test_live_asks_to_move_back_instead_of_assuming(name: str) -> None:
+    """Live keeps the set-up banner: there the person can step back, so nothing is assumed."""
+    cropped = _cropped(committed_landmarks(name), _crop_height(committed_landmarks(name)))
+    session = _replay(cropped, "seated-knee-extension", ViewSettings())
+    assert session.tally.view_issues.most_common(1)[0][0] == "Move back until your whole leg is visible"
+    assert sum(session.tally.side_below_frames.values()) == 0
+    assert not any("below the bottom" in w for w in session.warnings(cropped.source.fps))
+
+
+def test_whole_picture_is_unchanged_by_the_assumption() -> None:
+    """On a clip whose feet are always in view the recorded-video setting changes nothing."""
+    track = committed_landmarks("ske_clean_facing_right")
+    plain = _replay(track, "seated-knee-extension", ViewSettings())
+    recorded = _replay(track, "seated-knee-extension", ViewSettings(assume_rest_below_frame=True))
+    assert plain.counter.reps == recorded.counter.reps
+    assert sum(recorded.tally.side_below_frames.values()) == 0
+
+
+def _frame(t_ms: int, angle: float, unseen: bool = False) -> FeatureFrame:
+    sides = {"left": {"knee_angle_deg": math.nan}, "right": {"knee_angle_deg": angle}}
+    return FeatureFrame(t_ms, sides, {"trunk_lean_deg": 5.0},
+                        at_rest_unseen=frozenset({"right"}) if unseen else frozenset())
+
+
+@pytest.mark.parametrize(("unseen", "expect"), [(True, (True, [])), (False, (False, ["lost_sight"]))])
+def test_an_attempt_that_goes_below_the_picture_ends_at_rest_not_lost(unseen: bool, expect: tuple) -> None:
+    """Engine: a leg held straight 2 s, then gone from view while still high. Known to be at rest below
+    the picture, the attempt closes normally and counts; merely unseen, it is lost."""
+    counter = RepCounter(get_exercise("seated-knee-extension"))
+    t = 0
+    for _ in range(60):  # seated at rest
+        counter.update(_frame(t, 90.0))
+        t += 33
+    for k in range(30):  # up in 1 s
+        counter.update(_frame(t, 90.0 + 85.0 * k / 29))
+        t += 33
+    for _ in range(70):  # held 2.3 s
+        counter.update(_frame(t, 175.0))
+        t += 33
+    for _ in range(90):  # the foot drops out of the picture
+        counter.update(_frame(t, math.nan, unseen))
+        t += 33
+    counter.finish(t)
+    (rep,) = counter.reps
+    assert (rep.counted, list(rep.faults)) == expect
+    assert rep.hold_s > 2.0
