@@ -237,9 +237,11 @@ class FeatureExtractor:
             if not math.isfinite(knee_angle) or (math.isfinite(best["knee_angle_deg"])
                                                    and knee_angle <= best["knee_angle_deg"]):
                 continue
+            # The foot's angle only from a foot the model is sure of: a guessed heel or toe (hidden by the
+            # other leg, outside the picture) would scold a foot held correctly.
             foot = xy[toe_i] - xy[heel_i]
             shank = ankle - knee_est
-            plantar = 90.0 - angle_between(foot, shank)
+            plantar = 90.0 - angle_between(foot, shank) if self._in_frame(pose, [heel_i, toe_i]) else NAN
             best = {"knee_angle_deg": knee_angle, "ankle_plantarflexion_deg": plantar}
         return near, best
 

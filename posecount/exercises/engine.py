@@ -17,7 +17,10 @@ complete" on screen means the report counts the hold. While an attempt is open i
 (memory is bounded by one attempt, not by the video); when the leg is back at rest the attempt gets its
 verdict: reached (the 5-sample median of the angle at or above the target), the hold (the longest held
 run), the lowering time (80 %→30 % of the way back to the rest level, scaled to the whole way for a
-minimum-jerk movement) and the form rules.
+minimum-jerk movement) and the form rules. A form fault needs evidence that survives landmark noise: a rule
+at the top is judged on the median of its feature over the hold, and only when the feature was measured
+(from landmarks the model is sure of) on at least half of the hold; a rule over the attempt must be broken
+without a break for its ``min_duration_s``.
 
 A side whose driving angle is NaN (leg not visible, wrong view) is frozen: it never advances, unless the
 frame says it is at rest unseen (``at_rest_unseen``: a foot hanging below the picture of a recorded video),
@@ -389,9 +392,7 @@ class RepCounter:
             if rule.window == "hold":
                 if run is None:
                     continue
-                window = values[lo:hi + 1]
-                window = window[np.isfinite(window)]
-                if window.size and rule.violated(float(np.median(window))):
+                if _hold_rule_broken(t_ms[lo:hi + 1], values[lo:hi + 1], rule):
                     faults.append(rule.code)
             elif _sustained(t_ms, values, rule):
                 faults.append(rule.code)
@@ -443,6 +444,23 @@ def _lowering_s(t_ms: np.ndarray, angle: np.ndarray, rest_deg: float, peak_deg: 
     below30 = np.flatnonzero(angle[i80:] <= level30)
     t30 = t_ms[i80 + int(below30[0])] if below30.size else t_ms[-1]
     return float((t30 - t_ms[i80]) / 1000.0 / LOWER_SPAN_FRACTION)
+
+
+#: A hold-window form rule is judged only when its feature was measured on at least this share of the hold.
+RULE_MIN_COVERAGE = 0.5
+
+
+def _hold_rule_broken(t_ms: np.ndarray, values: np.ndarray, rule: FormRule) -> bool:
+    """The evidence a form fault at the top needs: the feature measured (confident landmarks) over at least
+    half of the hold and for ``min_duration_s``, and its median over those frames past the line. A few
+    frames of a guessed foot or knee cannot scold a rep; too little evidence judges nothing."""
+    ok = np.isfinite(values)
+    if not ok.any() or ok.mean() < RULE_MIN_COVERAGE:
+        return False
+    measured_s = float(t_ms[ok][-1] - t_ms[ok][0]) / 1000.0
+    if measured_s < rule.min_duration_s:
+        return False
+    return rule.violated(float(np.median(values[ok])))
 
 
 def _sustained(t_ms: np.ndarray, values: np.ndarray, rule: FormRule) -> bool:
