@@ -199,13 +199,18 @@ def live(
     min_tracking_confidence: TrackConfOpt = 0.5,
 ) -> None:
     """Live coaching in a window from a camera (or --source); writes report.json into --out at the end."""
+    from posecount.exercises import builtin_exercises
     from posecount.live import LiveOptions, run_live
 
     spec = _spec(exercise, target, hold, prescription)
+    # Tab cycles through the built-in exercises, each with the prescription's targets (--target and --hold
+    # are in the chosen exercise's own units, so they stay with it).
+    cycle = tuple(spec if name == spec.name else _spec(name, None, None, prescription)
+                  for name in builtin_exercises())
     options = _pose_options(model, min_detection_confidence, min_tracking_confidence)
     report = run_live(LiveOptions(spec=spec, pose=options, out_dir=out_dir, camera=camera, source=source,
                                   resolution_wh=(width, height), fps=fps, mute=mute, mirror=not no_mirror,
-                                  headless=headless))
+                                  headless=headless, exercises=cycle if spec.name in builtin_exercises() else ()))
     c = report.counts
     out.print(f"{spec.title}: left {c['left']}, right {c['right']}, total {c['total']} counted "
               f"({len(report.reps)} attempts) → {out_dir}/report.json")

@@ -28,7 +28,7 @@ import logging
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -119,6 +119,8 @@ class LiveOptions:
     stall_timeout_s: float = 5.0  # no frame for this long: the camera or stream is lost
     speed: float = 1.0  # playback speed of a --source file (1.0 = real time)
     display_min_height_px: int = 720  # smaller frames are enlarged for display, so the text stays legible
+    #: what Tab cycles through, each with the person's own targets (default: the built-in exercises as filed)
+    exercises: tuple[ExerciseSpec, ...] = ()
 
 
 class FrameFeed(Protocol):
@@ -219,7 +221,8 @@ class LiveLoop:
     def __init__(self, spec: ExerciseSpec, feed: FrameFeed, estimate: EstimateFn, window: Window,
                  speaker: Speaker | None, *, source_label: str, mirror: bool = True, live_source: bool = False,
                  arrivals: ArrivalStamps | None = None, draw: bool = True, display_min_height_px: int = 720,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, model_path: Path | None = None,
+                 exercises: Sequence[ExerciseSpec] = ()) -> None:
         self.spec = spec
         self.feed = feed
         self.estimate = estimate
@@ -233,6 +236,8 @@ class LiveLoop:
         self.display_min_height_px = display_min_height_px
         self.display_scale = 1.0
         self.clock = clock
+        self.model_path = model_path  # for the report's provenance (None: a test double estimates)
+        self.exercises = list(exercises) or list(builtin_exercises().values())
         self.session: Session | None = None
         self.paused = False
         self.muted = speaker.muted if speaker is not None else True
@@ -375,9 +380,9 @@ class LiveLoop:
             self._switch()
 
     def _switch(self) -> None:
-        names = list(builtin_exercises())
+        names = [e.name for e in self.exercises]
         i = names.index(self.spec.name) if self.spec.name in names else -1
-        new = builtin_exercises()[names[(i + 1) % len(names)]]
+        new = self.exercises[(i + 1) % len(names)]
         if self.session is not None and self._frame_wh is not None:
             self.session.finish()
             if self.session.counter.reps:
@@ -461,7 +466,12 @@ class LiveLoop:
     def _source_info(self) -> SourceInfo:
         info = self.feed.info
         w, h = self._frame_wh or (info.width, info.height)
-        return SourceInfo(path=self.source_label, fps=info.fps, frames=info.frames, width=w, height=h)
+        # The duration by the frames' own timestamps (a variable-frame-rate file, a camera that runs slow):
+        # the last frame seen ends one nominal interval after its timestamp.
+        end_s = (self._last_frame.timestamp_ms / 1000.0 + (1.0 / info.fps if info.fps > 0 else 0.0)
+                 if self._last_frame is not None else None)
+        return SourceInfo(path=self.source_label, fps=info.fps, frames=info.frames, width=w, height=h,
+                          measured_duration_s=end_s)
 
     def _build_report(self, session: Session, spec: ExerciseSpec) -> Report:
         info = self._source_info()
@@ -469,7 +479,7 @@ class LiveLoop:
         span_s = max(1e-3, (session.last_ms - (self._session_start_ms or 0)) / 1000.0)
         # The session saw only the frames the model kept up with: convert its frame counts at that rate.
         processing_fps = t.frames / span_s if t.frames > 1 else info.fps
-        made_with, settings = provenance(spec)
+        made_with, settings = provenance(spec, self.model_path)
         return Report(exercise=spec.name, source=info, frames_read=self._captured(),
                       reps=list(session.counter.reps), pose_detected_fraction=t.pose_frames / max(1, t.frames),
                       warnings=session.warnings(processing_fps), made_with=made_with, settings=settings)
@@ -540,7 +550,8 @@ def run_live_session(options: LiveOptions, window: Window | None = None, speaker
         feed = LatestFrame(arrivals, stall_timeout_s=options.stall_timeout_s)
         loop = LiveLoop(options.spec, feed, estimator.estimate, window, speaker, source_label=label,
                         mirror=options.mirror, live_source=live, arrivals=arrivals, draw=not options.headless,
-                        display_min_height_px=options.display_min_height_px)
+                        display_min_height_px=options.display_min_height_px, model_path=options.pose.model_path,
+                        exercises=options.exercises)
         result = loop.run()
     finally:
         if feed is not None:

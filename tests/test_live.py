@@ -211,6 +211,16 @@ def test_lost_camera_mid_session_keeps_the_session_and_warns(tmp_path: Path) -> 
     assert any("no person was found" in w for w in saved["warnings"])
 
 
+def test_duration_follows_the_frames_timestamps_not_the_nominal_rate() -> None:
+    """A browser recording says 30 fps but delivered 90 frames over 6 s (a frame every 66.7 ms on average):
+    the live report's duration is the 6 s the frames span, not 90 / 30 = 3 s."""
+    frames = (Frame(np.full((240, 320, 3), 90, np.uint8), i, round(i * 6000 / 89)) for i in range(90))
+    info = replace(INFO_320, frames=90)
+    result = LiveLoop(get_exercise("side-leg-raise"), ListFeed(frames, info), _no_person, NullWindow(), None,
+                      source_label="browser.webm").run()
+    assert result.report.source.duration_s == pytest.approx(6.0 + 1 / 30, abs=1e-3)
+
+
 def test_camera_ending_without_error_is_still_lost_but_a_file_just_ends() -> None:
     spec = get_exercise("side-leg-raise")
     cam = LiveLoop(spec, ListFeed(_synthetic_frames(10), INFO_320), _no_person, NullWindow(), None,
@@ -399,6 +409,30 @@ def test_tab_switches_exercise_and_keeps_the_earlier_segment(recorded_clean: Rec
     saved = json.loads((tmp_path / "report.json").read_text())
     assert saved["exercise"] == "seated-knee-extension"
     assert any(seg_file.name in w for w in saved["warnings"])
+
+
+def test_tab_keeps_each_exercises_personal_targets_and_the_report_names_the_model(recorded_clean: Recorded,
+                                                                                  tmp_path: Path) -> None:
+    """Tab cycles through the exercises as prescribed (each with its own per-leg targets), and the report says
+    which model file (and its SHA-256) made the landmarks."""
+    from posecount.exercises import personalise
+    from posecount.posecache import file_sha256
+
+    slr = personalise(get_exercise("side-leg-raise"), {"left": 15.0}, {})
+    ske = personalise(get_exercise("seated-knee-extension"), {"right": 160.0}, {"left": 2.5})
+    model = tmp_path / "model.task"
+    model.write_bytes(b"a model")
+    loop = LiveLoop(slr, ListFeed(recorded_clean.stand_in_frames(), recorded_clean.info), recorded_clean.estimate,
+                    ScheduledWindow({270: KEY_TAB}), None, source_label="camera:0", model_path=model,
+                    exercises=(slr, ske))
+    result = loop.run()
+    (seg,) = result.segments
+    assert seg.report.to_dict()["settings"]["per_side"]["left"]["target_deg"] == 15.0
+    now = result.report.to_dict()
+    assert now["exercise"] == "seated-knee-extension"
+    assert now["settings"]["per_side"] == {"left": {"target_deg": 145.0, "min_hold_s": 2.5},
+                                           "right": {"target_deg": 160.0, "min_hold_s": 1.0}}
+    assert now["made_with"]["model"] == {"file": "model.task", "sha256": file_sha256(model)}
 
 
 # == every sample, frames dropped the way the live feed drops them (no model) ============================
