@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 #: The frame rate assumed when a file states none we can believe.
 DEFAULT_FPS = 30.0
-#: Frame rates outside (0, MAX_FPS] are taken as unstated (a WebM's 1 kHz time base is not a frame rate).
+#: Frame rates outside (0, MAX_FPS) are taken as unstated (a WebM's 1 kHz time base is not a frame rate).
 MAX_FPS = 1000.0
 
 #: color_trc values of HDR transfer functions (SMPTE ST 2084 "PQ", ARIB STD-B67 "HLG") and the color_primaries
@@ -263,7 +263,7 @@ def _stated_fps(stream: av.video.stream.VideoStream) -> float:
     for rate in (stream.average_rate, stream.guessed_rate):
         if rate:
             fps = float(rate)
-            if np.isfinite(fps) and 0 < fps <= MAX_FPS:
+            if np.isfinite(fps) and 0 < fps < MAX_FPS:
                 return fps
     return DEFAULT_FPS
 

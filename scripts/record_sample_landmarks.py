@@ -11,6 +11,7 @@ tests that need no model replay them. ``--check`` only reports how far the curre
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -26,13 +27,23 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 
 
+def _clips() -> list[Path]:
+    """Every sample clip, whatever its container: the video each NAME.truth.json names (NAME.mp4 by default)."""
+    clips = []
+    for folder in (SAMPLES, SAMPLES / "realistic"):
+        for truth in sorted(folder.glob("*.truth.json")):
+            name = truth.name.removesuffix(".truth.json")
+            clips.append(folder / json.loads(truth.read_text()).get("video", f"{name}.mp4"))
+    return clips
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare only, write nothing")
     args = parser.parse_args(argv)
     options = PoseOptions(model_path=ensure_model("full", progress=False))
     cache = PoseCache(Path(os.environ.get("POSECOUNT_TEST_CACHE", ROOT / ".pytest_cache" / "posecount-poses")))
-    for clip in sorted(SAMPLES.glob("*.mp4")) + sorted((SAMPLES / "realistic").glob("*.mp4")):
+    for clip in _clips():
         track = cache.track(clip, options)
         target = clip.parent / "landmarks" / f"{clip.stem}.npz"
         if args.check:

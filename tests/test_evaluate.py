@@ -92,7 +92,8 @@ def test_every_sample_comes_out_exactly_right_with_the_current_model(clips: Path
     fresh = tmp_path / "landmarks"
     for truth_path in clips.glob("*.truth.json"):
         name = truth_path.name.removesuffix(".truth.json")
-        recorded(clips / f"{name}.mp4").save_npz(fresh / f"{name}.npz")
+        video = json.loads(truth_path.read_text(encoding="utf-8")).get("video", f"{name}.mp4")  # .mov, .webm too
+        recorded(clips / video).save_npz(fresh / f"{name}.npz")
     code, stdout = evaluate(str(clips), "--landmarks", str(fresh), "--out", str(tmp_path / "out"))
     _check_every_sample(clips, code, stdout, tmp_path / "out")
 

@@ -305,3 +305,16 @@ def test_analyze_reports_the_duration_by_the_timestamps_and_writes_vfr_h264(tmp_
     assert np.max(np.abs(np.array(decoded_times_ms(out / "annotated.mp4")) - np.array(pts))) <= 1.0
     t_s = [float(line.split(",")[1]) for line in (out / "frames.csv").read_text().splitlines()[1:]]
     assert t_s == pytest.approx([t / 1000 for t in pts], abs=1e-3)
+
+
+def test_a_webm_that_states_no_rate_is_not_read_as_1000_fps() -> None:
+    """A WebM without a stated frame rate: FFmpeg guesses its 1 kHz time base, which is no frame rate."""
+    from fractions import Fraction
+    from types import SimpleNamespace
+
+    from posecount.video import DEFAULT_FPS, _stated_fps
+
+    assert _stated_fps(SimpleNamespace(average_rate=None, guessed_rate=Fraction(1000))) == DEFAULT_FPS
+    assert _stated_fps(SimpleNamespace(average_rate=None, guessed_rate=Fraction(240))) == 240.0
+    assert _stated_fps(SimpleNamespace(average_rate=Fraction(30000, 1001), guessed_rate=Fraction(1000))) == \
+        pytest.approx(29.97, abs=0.01)

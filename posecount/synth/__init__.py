@@ -20,7 +20,7 @@ from posecount.synth.clinical import ClinicalVerdict, clinical_verdict
 from posecount.synth.draw import FrameRenderer, render_frame
 from posecount.synth.motion import RepTiming, angles_at, rep_timings
 from posecount.synth.rules import RULES, TruthRules, Verdict, check_script, expected_verdict
-from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError, Sway
+from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError, Sway, VariableRate
 from posecount.synth.truth import TRUTH_SCHEMA_VERSION, build_truth, truth_json
 from posecount.synth.video import WrittenClip, write_clip
 
@@ -39,6 +39,7 @@ __all__ = [
     "ScriptError",
     "Sway",
     "TruthRules",
+    "VariableRate",
     "Verdict",
     "WrittenClip",
     "angles_at",

@@ -4,7 +4,8 @@ The first set is written to ``--out`` (default: the repo's ``samples/``), the re
 ``OUT/realistic/``; each directory gets its README.
 
 Also ``python -m posecount.synth render SCRIPT.json OUT.mp4`` renders any motion script (and writes
-``OUT.truth.json`` beside the clip), and ``python -m posecount.synth check SCRIPT.json`` checks one.
+``OUT.truth.json`` beside the clip; a script's ``container`` mov or webm is written as such, whatever the
+name's suffix), and ``python -m posecount.synth check SCRIPT.json`` checks one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from posecount.synth.samples import (
     file_sha256,
     sample_by_name,
     sample_set_of,
+    sample_video_name,
     write_readme,
     write_sample,
 )
@@ -82,8 +84,8 @@ def _verify(chosen: list[Sample], committed: Path) -> int:
             here, there = _set_dir(committed, name), _set_dir(Path(tmp), name)
             there.mkdir(parents=True, exist_ok=True)
             write_sample(s, there)
-            for suffix in (".mp4", ".truth.json"):
-                a, b = here / f"{s.name}{suffix}", there / f"{s.name}{suffix}"
+            for filename in (sample_video_name(s), f"{s.name}.truth.json"):
+                a, b = here / filename, there / filename
                 same = a.exists() and file_sha256(a) == file_sha256(b)
                 bad += not same
                 print(f"{'same' if same else 'DIFFERS':8s} {a.relative_to(committed)}")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from posecount.atomic import atomic_open
 from posecount.synth.rules import check_script
-from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError, Sway
+from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError, Sway, VariableRate
 from posecount.synth.truth import build_truth, truth_json
 from posecount.synth.video import WrittenClip, write_clip
 
@@ -192,7 +192,7 @@ def _flick(side: str, peak: float, *, up: float = 0.15, down: float = 0.15, rest
 
 
 def _realistic(exercise: str, view: str, seed: int, look: Look, scene: Scene, reps: list[Rep],
-               **kw: float) -> MotionScript:
+               **kw: object) -> MotionScript:
     return MotionScript(exercise=exercise, view=view, seed=seed, look=look, scene=scene,  # type: ignore[arg-type]
                         reps=reps, ease="min-jerk", truth_rules="clinical", **kw)  # type: ignore[arg-type]
 
@@ -251,6 +251,29 @@ def _realistic_samples() -> list[Sample]:
               ("metal", "metal-frame chair (thin tubes, a band across the top of the back)", LOOK_C, ROOM_BLUE),
               ("kitchen-angle", "kitchen chair turned 28° (a ladder back, the seat to one side)", LOOK_D,
                ROOM_WARM)])],
+        # -- recorded by a browser and by phones: other containers, variable frame times, a rotation tag --
+        Sample("slr_browser_vfr", "A browser's recording (WebM, VP8, live-written: no duration, no index): frames "
+                                  "every 25-60 ms with 3 stalls of 150-400 ms, millisecond timestamps; 3 reps "
+                                  "(L, R, L) to 35-37°; all counted.",
+               _realistic(slr, "front", 320, _front(LOOK_A), ROOM_GREY, [
+                   _real("left", 36, rise=1.3, hold=2.7, lower=2.0, rest=1.3, sway=[Sway(1.0, 0.6)]),
+                   _real("right", 35, rise=1.3, hold=2.8, lower=2.0, rest=1.3, sway=[Sway(0.8, 0.5)]),
+                   _real("left", 37, rise=1.3, hold=2.7, lower=2.0, rest=1.3)],
+                   container="webm", vfr=VariableRate(25, 60, stalls=3, stall_min_ms=150, stall_max_ms=400))),
+        Sample("slr_phone_portrait_rotated", "A phone held upright (MP4, H.264): landscape 640x360 frames with a "
+                                             "rotation tag of -90°, shown 360x640; 2 reps (R, L) to 36-38°; both "
+                                             "counted.",
+               _realistic(slr, "front", 321, _front(LOOK_C, height_px=360.0, floor_y_frac=0.9), ROOM_BLUE, [
+                   _real("right", 38, rise=1.3, hold=2.8, lower=2.2, rest=1.5, sway=[Sway(1.0, 0.5)]),
+                   _real("left", 36, rise=1.3, hold=2.8, lower=2.2, rest=1.5, sway=[Sway(0.8, 0.7)])],
+                   width=360, height=640, display_rotation_deg=270)),
+        Sample("ske_phone", "A phone's QuickTime movie (MOV, H.264, 1/600 s timescale), 640x360, seated facing "
+                            "image right: 3 extensions of the right leg to 174-176° held 1.8-2.2 s; all counted.",
+               _realistic(ske, "side-facing-right", 322, _seated(LOOK_A, 1, height_px=390.0), ROOM_WARM, [
+                   _real("right", 175, rise=1.2, hold=2.0, lower=1.6, rest=1.8, ankle=3.0, sway=[Sway(1.0, 4.0)]),
+                   _real("right", 174, rise=1.3, hold=2.2, lower=1.8, rest=1.8, ankle=2.0, sway=[Sway(1.5, 0.5)]),
+                   _real("right", 176, rise=1.1, hold=1.8, lower=1.6, rest=1.8, ankle=4.0)],
+                   width=640, height=360, container="mov")),
     ]
 
 
@@ -272,9 +295,14 @@ def sample_set_of(sample: Sample) -> str:
     return "realistic" if sample in REALISTIC_SAMPLES else "first"
 
 
+def sample_video_name(sample: Sample) -> str:
+    """The clip's file name: ``NAME.mp4``, or ``NAME.mov`` / ``NAME.webm`` as its script's container says."""
+    return f"{sample.name}{sample.script.video_suffix}"
+
+
 def sample_truth_text(sample: Sample) -> str:
     """The exact text of ``NAME.truth.json``."""
-    return truth_json(build_truth(sample.script, f"{sample.name}.mp4"))
+    return truth_json(build_truth(sample.script, sample_video_name(sample)))
 
 
 def write_sample(sample: Sample, out_dir: Path,
@@ -284,7 +312,7 @@ def write_sample(sample: Sample, out_dir: Path,
     if problems:
         raise ScriptError(f"sample {sample.name}: " + "; ".join(problems))
     out_dir = Path(out_dir)
-    clip = write_clip(sample.script, out_dir / f"{sample.name}.mp4", fourccs=SAMPLE_FOURCCS, progress=progress)
+    clip = write_clip(sample.script, out_dir / sample_video_name(sample), fourccs=SAMPLE_FOURCCS, progress=progress)
     if clip.frames != sample.script.frame_count:
         raise ScriptError(f"sample {sample.name}: wrote {clip.frames} frames, expected {sample.script.frame_count}")
     truth_path = out_dir / f"{sample.name}.truth.json"
@@ -303,6 +331,20 @@ def _reps_summary(script: MotionScript) -> str:
     return f"{len(script.reps)} ({left}L+{right}R counted)"
 
 
+def _size_at_rate(script: MotionScript) -> str:
+    """The table's "size @ fps": the displayed size, and what a phone's or a browser's file adds."""
+    text = f"{script.width}x{script.height} @ {script.fps:g}"
+    if script.vfr is not None:
+        text = (f"{script.width}x{script.height} @ {script.frame_count / script.frames_end_s:.1f} mean "
+                f"(VFR, {script.vfr.min_interval_ms}-{script.vfr.max_interval_ms} ms)")
+    if script.display_rotation_deg:
+        text += f", stored {script.height}x{script.width} + rotation tag" if script.display_rotation_deg % 180 else \
+            ", stored upside down + rotation tag"
+    if script.container != "mp4":
+        text += f", .{script.container}"
+    return text
+
+
 def _table(samples: Sequence[Sample], out_dir: Path) -> list[str]:
     """The clips' table rows and the total line (sizes read from ``out_dir``)."""
     lines = ["| clip | exercise | view | size @ fps | duration | reps | what it shows | file |",
@@ -310,11 +352,11 @@ def _table(samples: Sequence[Sample], out_dir: Path) -> list[str]:
     total = 0
     for s in samples:
         sc = s.script
-        mp4 = Path(out_dir) / f"{s.name}.mp4"
-        size = mp4.stat().st_size if mp4.exists() else 0
+        video = Path(out_dir) / sample_video_name(s)
+        size = video.stat().st_size if video.exists() else 0
         total += size + len(sample_truth_text(s).encode())
-        lines.append(f"| `{s.name}` | {sc.exercise} | {sc.view} | {sc.width}x{sc.height} @ {sc.fps:g} | "
-                     f"{sc.frame_count / sc.fps:.1f} s | {_reps_summary(sc)} | {s.description} | "
+        lines.append(f"| `{s.name}` | {sc.exercise} | {sc.view} | {_size_at_rate(sc)} | "
+                     f"{sc.frames_end_s:.1f} s | {_reps_summary(sc)} | {s.description} | "
                      f"{size / 1024:.0f} KiB |")
     lines += ["", f"Total: {total / 1024 / 1024:.2f} MiB.", ""]
     return lines
@@ -348,7 +390,8 @@ def readme_text(out_dir: Path) -> str:
         "",
         f"`{REALISTIC_SUBDIR}/` holds {len(REALISTIC_SAMPLES)} more clips that move the way people with weak legs "
         "do (minimum-jerk lifts, sway and tremor in the hold, sagging holds, a wide stance, a weak leg, slow reps, "
-        "quick flicks, chairs of several designs in front of the legs), whose truth comes from the exercise's "
+        "quick flicks, chairs of several designs in front of the legs; three recorded as browsers and phones record: "
+        "a WebM with variable frame times, a rotated portrait MP4, a MOV), whose truth comes from the exercise's "
         f"clinical definition instead: see `{REALISTIC_SUBDIR}/README.md`.",
         "",
     ]
@@ -365,7 +408,9 @@ def realistic_readme_text(out_dir: Path) -> str:
         "(Flash & Hogan, 10τ³−15τ⁴+6τ⁵), sway and tremor during the hold (sinusoids of 0.3-8 Hz on the "
         "driving angle), holds that sag, a shoulder-width stance, one weak leg, slow controlled reps, quick "
         "flicks between reps, and chairs of several designs in front of the legs (slatted, solid and metal "
-        "backs, a kitchen chair turned to one side) that hide parts of them.",
+        "backs, a kitchen chair turned to one side) that hide parts of them; and three recorded the way browsers "
+        "and phones record: a WebM with variable frame times, a portrait MP4 stored landscape with a rotation tag, "
+        "a QuickTime MOV.",
         "",
         "**Truth from the clinic, not from the engine.** `counted`/`faults` follow the exercise's clinical "
         "definition (`posecount/synth/clinical.py`): a rep counts when the drawn working leg reached the target "
@@ -379,7 +424,10 @@ def realistic_readme_text(out_dir: Path) -> str:
         "any sway), `hold_s` the plateau from the top to the start of the lowering.",
         "",
         "Regenerate (with the rest): `python -m posecount.synth samples [--set realistic] [--verify]`.",
-        "Codec: MPEG-4 Part 2 ('mp4v'), 640x480 at 30 fps.",
+        "Codec: MPEG-4 Part 2 ('mp4v'), 640x480 at 30 fps; except the browser's and the phones' clips (the last "
+        "three, written with PyAV: `posecount/synth/video.py`): VP8 in a live-written WebM whose frames come "
+        "every 25-60 ms with a few stalls (its truth's `source.fps` is the nominal 30, `frames` the frames it "
+        "has, `duration_s` the end of its last frame), and H.264 in a rotated .mp4 and a .mov.",
         "",
     ]
     return "\n".join(lines + _table(REALISTIC_SAMPLES, out_dir))

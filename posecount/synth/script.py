@@ -19,14 +19,25 @@ zero-hold flicks, and chairs of several designs (``Scene.chair_design``). Such s
 ``truth_rules="clinical"``: their truth is checked against the exercise's clinical definition
 (:mod:`posecount.synth.clinical`), not against the engine's thresholds.
 
-JSON: the fields added for realistic motion are left out of :meth:`MotionScript.to_dict` while they hold
-their defaults, so the first sample set's truth files stay byte for byte what they were.
+How the clip is recorded (opt-in; the default is a constant-rate .mp4, what the first set is):
+``container`` ``"mp4"``, ``"mov"`` (QuickTime, as a phone writes) or ``"webm"`` (as a browser's
+MediaRecorder writes); ``display_rotation_deg``, a phone's rotation tag: the frames are drawn upright at
+``width`` x ``height`` (the displayed size) but stored turned, with a display matrix that turns them back;
+``vfr`` (:class:`VariableRate`), frame times that vary like a browser's, drawn from the seed, in whole
+milliseconds. Frame ``i`` then shows the instant :meth:`MotionScript.frame_time_s` ``(i)``, its own
+presentation time, so the truth stays exact; ``fps`` stays the nominal rate (what was asked of the camera).
+
+JSON: the fields added for realistic motion and for the recording are left out of
+:meth:`MotionScript.to_dict` while they hold their defaults, so the first sample set's truth files stay
+byte for byte what they were.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import random
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
@@ -37,6 +48,7 @@ Background = Literal["plain", "gradient", "room"]
 Ease = Literal["cosine", "min-jerk"]
 TruthRulesName = Literal["engine-bands", "clinical"]
 ChairDesign = Literal["rail", "slatted", "solid", "metal", "kitchen-angle"]
+Container = Literal["mp4", "mov", "webm"]
 
 EASES: tuple[str, ...] = ("cosine", "min-jerk")
 TRUTH_RULES: tuple[str, ...] = ("engine-bands", "clinical")
@@ -44,6 +56,10 @@ TRUTH_RULES: tuple[str, ...] = ("engine-bands", "clinical")
 CHAIR_DESIGNS: tuple[str, ...] = ("rail", "slatted", "solid", "metal", "kitchen-angle")
 #: Frequencies a sway or tremor may have: body sway (~0.3-1 Hz) up to physiological tremor (~8 Hz).
 SWAY_HZ_RANGE: tuple[float, float] = (0.3, 8.0)
+#: Containers a clip can be written in (:mod:`posecount.synth.video`): the file's suffix is the name.
+CONTAINERS: tuple[str, ...] = ("mp4", "mov", "webm")
+#: Display rotations a clip can carry (counter-clockwise degrees of its display matrix, FFmpeg's sign).
+DISPLAY_ROTATIONS: tuple[int, ...] = (0, 90, 180, 270)
 
 EXERCISES: tuple[str, ...] = ("side-leg-raise", "seated-knee-extension")
 VIEWS: dict[str, tuple[str, ...]] = {
@@ -109,6 +125,26 @@ class Sway:
         self.amplitude_deg = float(self.amplitude_deg)
         self.frequency_hz = float(self.frequency_hz)
         self.phase_deg = float(self.phase_deg)
+
+
+@dataclass
+class VariableRate:
+    """Frame times like a browser's MediaRecorder (whole milliseconds, drawn from the script's seed).
+
+    Each frame comes ``min_interval_ms``..``max_interval_ms`` after the previous one (uniform); ``stalls``
+    times the page is busy and the next frame comes only ``stall_min_ms``..``stall_max_ms`` later (a dropped
+    stretch). Stalls fall between 1 s after the start and 1.5 s before the end.
+    """
+
+    min_interval_ms: int = 25
+    max_interval_ms: int = 60
+    stalls: int = 0
+    stall_min_ms: int = 150
+    stall_max_ms: int = 400
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            setattr(self, f.name, int(getattr(self, f.name)))
 
 
 @dataclass
@@ -190,6 +226,13 @@ class MotionScript:
     #: What the intent (``expect_counted``/``expect_faults``) is checked against: the engine's default
     #: thresholds with bands (rules.py, the first set) or the exercise's clinical definition (clinical.py).
     truth_rules: TruthRulesName = "engine-bands"
+    #: The file's container and suffix (see the module): mp4, mov or webm.
+    container: Container = "mp4"
+    #: A phone's rotation tag, counter-clockwise degrees of the display matrix (FFmpeg's "rotation of -90
+    #: degrees", a phone held upright, is 270): frames are stored turned by the inverse, displayed upright.
+    display_rotation_deg: int = 0
+    #: Variable frame times (a browser's recording); None: frame i at i / fps.
+    vfr: VariableRate | None = None
 
     def __post_init__(self) -> None:
         for name in ("fps", "sway_px", "hold_wobble_deg", "initial_rest_s", "tail_s", "stance_deg",
@@ -197,6 +240,9 @@ class MotionScript:
             setattr(self, name, float(getattr(self, name)))
         if self.duration_s is not None:
             self.duration_s = float(self.duration_s)
+        self.display_rotation_deg = int(self.display_rotation_deg) % 360
+        if isinstance(self.vfr, dict):
+            self.vfr = VariableRate(**_known(VariableRate, self.vfr))
 
     # -- derived ------------------------------------------------------------------------------------
     @property
@@ -210,7 +256,31 @@ class MotionScript:
 
     @property
     def frame_count(self) -> int:
+        if self.vfr is not None:
+            return len(self.frame_times_ms()) - 1
         return math.floor(self.total_duration_s * self.fps + 1e-6)
+
+    @property
+    def frames_end_s(self) -> float:
+        """When the last frame stops being shown: the instant the next frame would come (``frame_count / fps``
+        at a constant rate). The clip's duration."""
+        if self.vfr is not None:
+            return self.frame_times_ms()[-1] / 1000.0
+        return self.frame_count / self.fps
+
+    @property
+    def video_suffix(self) -> str:
+        """The clip's file suffix: ``.mp4``, ``.mov`` or ``.webm``."""
+        return f".{self.container}"
+
+    def frame_times_ms(self) -> tuple[int, ...]:
+        """A variable-rate script's frame times in ms, one more than there are frames (the last is when the
+        next frame would come: the clip's end). Deterministic from the seed and the duration."""
+        if self.vfr is None:
+            raise ValueError("frame_times_ms: the script has a constant frame rate")
+        v = self.vfr
+        return _vfr_times_ms(self.seed, round(self.total_duration_s * 1000), v.min_interval_ms, v.max_interval_ms,
+                             v.stalls, v.stall_min_ms, v.stall_max_ms)
 
     @property
     def facing(self) -> int:
@@ -223,6 +293,9 @@ class MotionScript:
         return {1: "right", -1: "left"}.get(self.facing)  # type: ignore[return-value]
 
     def frame_time_s(self, index: int) -> float:
+        """The instant frame ``index`` shows (its presentation time), seconds from the first frame."""
+        if self.vfr is not None:
+            return self.frame_times_ms()[index] / 1000.0
         return index / self.fps
 
     # -- JSON ---------------------------------------------------------------------------------------
@@ -256,8 +329,28 @@ class MotionScript:
 _OPTIONAL_FIELDS: dict[type, dict[str, Any]] = {
     Scene: {"chair_design": "rail"},
     Rep: {"sway": [], "sag_deg_s": 0.0},
-    MotionScript: {"ease": "cosine", "truth_rules": "engine-bands"},
+    MotionScript: {"ease": "cosine", "truth_rules": "engine-bands", "container": "mp4", "display_rotation_deg": 0,
+                   "vfr": None},
 }
+
+
+@functools.lru_cache(maxsize=16)
+def _vfr_times_ms(seed: int, duration_ms: int, lo: int, hi: int, stalls: int, stall_lo: int,
+                  stall_hi: int) -> tuple[int, ...]:
+    """Frame times 0 = t0 < t1 < ... < tN-1 < duration_ms, then tN >= duration_ms (the end)."""
+    rng = random.Random(f"posecount-vfr-{seed}")  # str seeds hash the same on every Python
+    first, last = 1000, duration_ms - 1500
+    pending = sorted(rng.randint(first, last) for _ in range(stalls)) if last > first else []
+    times = [0]
+    while times[-1] < duration_ms:
+        t = times[-1]
+        if pending and t >= pending[0]:
+            pending.pop(0)
+            step = rng.randint(stall_lo, stall_hi)
+        else:
+            step = rng.randint(lo, hi)
+        times.append(t + step)
+    return tuple(times)
 
 
 def _drop_defaults(data: dict[str, Any], cls: type) -> dict[str, Any]:
@@ -300,6 +393,16 @@ def validate_structure(script: MotionScript) -> list[str]:
         problems.append(f"scene.chair_design {script.scene.chair_design!r}: one of {CHAIR_DESIGNS}")
     elif script.scene.chair_design != "rail" and script.view != "front":
         problems.append("scene.chair_design applies to the front view (a seated person sits on the profile chair)")
+    if script.container not in CONTAINERS:
+        problems.append(f"container {script.container!r}: one of {CONTAINERS}")
+    if script.display_rotation_deg not in DISPLAY_ROTATIONS:
+        problems.append(f"display_rotation_deg {script.display_rotation_deg}: one of {DISPLAY_ROTATIONS}")
+    if script.vfr is not None:
+        v = script.vfr
+        if not 1 <= v.min_interval_ms <= v.max_interval_ms <= 1000:
+            problems.append("vfr: 1 <= min_interval_ms <= max_interval_ms <= 1000")
+        if v.stalls < 0 or (v.stalls and not v.max_interval_ms <= v.stall_min_ms <= v.stall_max_ms <= 2000):
+            problems.append("vfr: stalls >= 0, max_interval_ms <= stall_min_ms <= stall_max_ms <= 2000")
     clinical = script.truth_rules == "clinical"
     for i, rep in enumerate(script.reps, 1):
         if rep.side not in ("left", "right"):

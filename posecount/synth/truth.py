@@ -3,7 +3,8 @@
 Fields (``schema_version`` 1)::
 
     exercise, video, view, person_present
-    source: {fps, frames, duration_s, width, height}   duration_s = frames / fps
+    source: {fps, frames, duration_s, width, height}   duration_s = frames / fps (a variable-rate script:
+                                                        fps is nominal, duration_s the end of its last frame)
     counts: {left, right, total}                        counted reps only (the script's intent)
     reps:   [{index, side, start_s, peak_s, end_s, hold_s, peak_angle_deg, counted, faults}]
     script: the full motion script
@@ -51,7 +52,7 @@ def build_truth(script: MotionScript, video_name: str) -> dict[str, Any]:
         "schema_version": TRUTH_SCHEMA_VERSION,
         "exercise": script.exercise,
         "video": video_name,
-        "source": {"fps": float(script.fps), "frames": frames, "duration_s": _t(frames / script.fps),
+        "source": {"fps": float(script.fps), "frames": frames, "duration_s": _t(script.frames_end_s),
                    "width": script.width, "height": script.height},
         "view": script.view,
         "person_present": script.person_present,

@@ -1,4 +1,14 @@
-"""Writing a clip: render every frame of a script into an .mp4 with OpenCV, atomically.
+"""Writing a clip: render every frame of a script into a video file, atomically.
+
+A constant-rate .mp4 (every script of the first sample set) is written with OpenCV, as below. A script that
+asks for more of the recording (:mod:`posecount.synth.script`: ``container`` mov or webm, a phone's
+``display_rotation_deg``, browser-like ``vfr`` frame times) is written with PyAV (:func:`write_clip_av`):
+H.264 (libx264) in .mov (QuickTime, 1/600 s track timescale as phones write) and .mp4 (1/90000 s), VP8
+(libvpx) in a live-written .webm (no duration, no index, millisecond timestamps, the nominal rate stated
+as a default frame duration: what a browser's MediaRecorder writes). Each frame is drawn at its own
+presentation time and stored at exactly that time, so the truth's rep times hold to the tick. A rotated
+clip's frames are drawn upright and stored turned the other way, with the display matrix that turns them
+back (a portrait phone clip: landscape frames plus "rotation -90").
 
 Codec: ``fourccs`` are tried in order; the library default tries 'avc1' (H.264) then 'mp4v' (MPEG-4
 Part 2). The opencv-contrib-python wheel this project pins has no usable H.264 encoder (only
@@ -9,6 +19,10 @@ Determinism: the frames are deterministic (see :mod:`posecount.synth.draw`), the
 is, and FFmpeg's mp4 muxer writes no creation time unless asked, so the same script gives the same bytes
 (checked by hashing in the tests). What could still differ between machines: another FFmpeg version
 inside another OpenCV build (its version string "Lavf…" is embedded, and encoders change).
+
+PyAV clips are deterministic too on one installation (single-threaded encoders, FFmpeg's bitexact flags:
+no creation time, no random Matroska segment id; checked by hashing in tests/test_phone_browser_clips.py),
+but not necessarily across PyAV wheels, whose libx264 and libvpx builds differ.
 """
 
 from __future__ import annotations
@@ -18,8 +32,11 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
+import av
+import av.error
 import cv2
 import numpy as np
 
@@ -31,6 +48,31 @@ from posecount.synth.script import MotionScript
 DEFAULT_FOURCCS: tuple[str, ...] = ("avc1", "mp4v")
 #: Bits per pixel per frame: enough for the mannequin's flat colours, small enough for the sample budget.
 DEFAULT_BITS_PER_PIXEL = 0.02
+#: VP8's target, bits per pixel per (nominal) frame: about what MPEG-4 Part 2 needs at 0.02 looks like.
+VP8_BITS_PER_PIXEL = 0.012
+#: libx264's constant quality (x264's default is 23; the mannequin's flat colours stay clean at 28).
+X264_CRF = 28
+
+
+@dataclass(frozen=True)
+class AvFormat:
+    """How PyAV writes one container: FFmpeg's muxer and its options, the encoder, the stream's time base."""
+
+    muxer: str
+    muxer_options: dict[str, str]
+    encoder: str
+    time_base: Fraction
+
+
+#: Per container (``MotionScript.container``). ``fflags=+bitexact``: no creation time or random ids.
+AV_FORMATS: dict[str, AvFormat] = {
+    "webm": AvFormat("webm", {"live": "1", "fflags": "+bitexact"}, "libvpx", Fraction(1, 1000)),
+    "mov": AvFormat("mov", {"fflags": "+bitexact", "video_track_timescale": "600"}, "libx264", Fraction(1, 600)),
+    "mp4": AvFormat("mp4", {"fflags": "+bitexact", "video_track_timescale": "90000"}, "libx264",
+                    Fraction(1, 90000)),
+}
+#: cv2.rotate code that stores an upright frame so that the display matrix of this rotation turns it back.
+_STORE_ROTATED = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
 @dataclass(frozen=True)
@@ -110,10 +152,19 @@ def default_bitrate_bps(script: MotionScript, bits_per_pixel: float = DEFAULT_BI
     return round(bits_per_pixel * script.width * script.height * script.fps)
 
 
+def needs_av(script: MotionScript) -> bool:
+    """Whether ``script`` is written with PyAV (another container, a rotation tag or variable frame times)."""
+    return script.container != "mp4" or script.display_rotation_deg != 0 or script.vfr is not None
+
+
 def write_clip(script: MotionScript, path: Path, fourccs: Sequence[str] = DEFAULT_FOURCCS,
                bitrate_bps: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> WrittenClip:
-    """Render ``script`` into the video file ``path``. ``progress(done, total)`` is called per frame."""
+    """Render ``script`` into the video file ``path``. ``progress(done, total)`` is called per frame.
+
+    A script that :func:`needs_av` goes to :func:`write_clip_av` (``fourccs`` do not apply)."""
+    if needs_av(script):
+        return write_clip_av(script, path, bitrate_bps, progress)
     renderer = FrameRenderer(script)
     total = script.frame_count
 
@@ -125,3 +176,56 @@ def write_clip(script: MotionScript, path: Path, fourccs: Sequence[str] = DEFAUL
 
     rate = bitrate_bps if bitrate_bps is not None else default_bitrate_bps(script)
     return write_frames(path, frames(), script.fps, (script.width, script.height), fourccs, rate)
+
+
+def write_clip_av(script: MotionScript, path: Path, bitrate_bps: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> WrittenClip:
+    """Render ``script`` into ``path`` with PyAV, in its ``container``, every frame at its own time (module
+    docstring). ``bitrate_bps`` sets the encoder's target rate (default: VP8 at ``VP8_BITS_PER_PIXEL``,
+    H.264 at constant quality ``X264_CRF``). ``WrittenClip.fourcc`` is the encoder's name."""
+    path = Path(path)
+    fmt = AV_FORMATS[script.container]
+    renderer = FrameRenderer(script)
+    total = script.frame_count
+    turn = script.display_rotation_deg
+    stored_wh = (script.height, script.width) if turn in (90, 270) else (script.width, script.height)
+    muxer_options, time_base = dict(fmt.muxer_options), fmt.time_base
+    if script.vfr is not None:  # millisecond frame times: a millisecond time base keeps them exact
+        time_base = Fraction(1, 1000)
+        if "video_track_timescale" in muxer_options:
+            muxer_options["video_track_timescale"] = "1000"
+    with atomic_path(path) as tmp:
+        try:
+            with av.open(str(tmp), "w", format=fmt.muxer, options=muxer_options) as container:
+                # The nominal rate is stated (a WebM: a default frame duration, as a browser states the camera's
+                # rate); the frames' own times are what they are.
+                stream = container.add_stream(fmt.encoder, rate=Fraction(script.fps).limit_denominator(1001))
+                stream.width, stream.height = stored_wh
+                stream.pix_fmt = "yuv420p"
+                stream.codec_context.time_base = time_base
+                options = {"threads": "1", "flags": "+bitexact"}  # one thread: the same bytes every run
+                if fmt.encoder == "libvpx":
+                    rate_bps = bitrate_bps or round(VP8_BITS_PER_PIXEL * script.width * script.height * script.fps)
+                    options |= {"deadline": "good", "cpu-used": "2", "b": str(rate_bps)}
+                else:
+                    options |= {"preset": "medium"} | ({"b": str(bitrate_bps)} if bitrate_bps else
+                                                       {"crf": str(X264_CRF)})
+                stream.options = options
+                if turn:
+                    stream.set_display_rotation(turn)
+                for i in range(total):
+                    if progress is not None:
+                        progress(i, total)
+                    image = renderer.render(i)
+                    if turn:
+                        image = cv2.rotate(image, _STORE_ROTATED[turn])
+                    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
+                    frame = frame.reformat(format="yuv420p")
+                    frame.pts = round(script.frame_time_s(i) / time_base)
+                    frame.time_base = time_base
+                    container.mux(stream.encode(frame))
+                container.mux(stream.encode(None))
+        except (av.error.FFmpegError, OSError) as exc:
+            raise OutputError(f"cannot write {path}: {exc}") from exc
+    data = path.read_bytes()
+    return WrittenClip(path, fmt.encoder, total, len(data), hashlib.sha256(data).hexdigest())
