@@ -25,6 +25,7 @@ from posecount.synth import (
     angles_at,
     build_truth,
     check_script,
+    clinical_verdict,
     expected_verdict,
     joints_at,
     rep_timings,
@@ -167,9 +168,10 @@ def test_truth_times_counts_and_peaks_follow_the_script(sample) -> None:
                    for k in range(int((row["end_s"] - row["start_s"]) / 0.01))]
         assert max(samples) == pytest.approx(row["peak_angle_deg"], abs=1e-6)
         assert row["counted"] == rep.expect_counted and row["faults"] == rep.expect_faults
-    # The counts follow from the motion through the truth rules, not from the reps' own flags they are
-    # totalled from (that would hold by construction).
-    verdicts = [(rep.side, expected_verdict(script, rep).counted) for rep in script.reps]
+    # The counts follow from the motion through the script's truth (the clinical definition, or the older
+    # truth rules), not from the reps' own flags they are totalled from (that would hold by construction).
+    verdict = clinical_verdict if script.truth_rules == "clinical" else expected_verdict
+    verdicts = [(rep.side, verdict(script, rep).counted) for rep in script.reps]
     for side in ("left", "right"):
         assert truth["counts"][side] == sum(counted for s, counted in verdicts if s == side)
     assert truth["counts"]["total"] == sum(counted for _, counted in verdicts)
