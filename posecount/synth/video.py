@@ -20,9 +20,12 @@ is, and FFmpeg's mp4 muxer writes no creation time unless asked, so the same scr
 (checked by hashing in the tests). What could still differ between machines: another FFmpeg version
 inside another OpenCV build (its version string "Lavf…" is embedded, and encoders change).
 
-PyAV clips are deterministic too on one installation (single-threaded encoders, FFmpeg's bitexact flags:
-no creation time, no random Matroska segment id; checked by hashing in tests/test_phone_browser_clips.py),
-but not necessarily across PyAV wheels, whose libx264 and libvpx builds differ.
+PyAV clips: the WebM (libvpx, one thread, FFmpeg's bitexact flags: no creation time, no random Matroska
+segment id) is the same bytes every run on one installation. The H.264 ones (MOV, the rotated MP4) are
+not quite: on a loaded machine libx264 (one thread, bitexact) was measured to give other bytes in about 1
+run in 6, the pictures within a grey level. So they are compared by their pictures
+(:func:`same_pictures`: the same frame times, every frame within a tolerance), not their bytes. Neither
+holds across PyAV wheels, whose libx264 and libvpx builds differ.
 """
 
 from __future__ import annotations
@@ -157,6 +160,11 @@ def needs_av(script: MotionScript) -> bool:
     return script.container != "mp4" or script.display_rotation_deg != 0 or script.vfr is not None
 
 
+def h264_by_pyav(script: MotionScript) -> bool:
+    """Written by PyAV with libx264: compared by its pictures, not its bytes (see the module docstring)."""
+    return needs_av(script) and AV_FORMATS[script.container].encoder == "libx264"
+
+
 def write_clip(script: MotionScript, path: Path, fourccs: Sequence[str] = DEFAULT_FOURCCS,
                bitrate_bps: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> WrittenClip:
@@ -211,6 +219,7 @@ def write_clip_av(script: MotionScript, path: Path, bitrate_bps: int | None = No
                     options |= {"preset": "medium"} | ({"b": str(bitrate_bps)} if bitrate_bps else
                                                        {"crf": str(X264_CRF)})
                 stream.options = options
+                stream.codec_context.thread_count = 1  # PyAV would open the encoder with automatic threading
                 if turn:
                     stream.set_display_rotation(turn)
                 for i in range(total):
@@ -229,3 +238,24 @@ def write_clip_av(script: MotionScript, path: Path, bitrate_bps: int | None = No
             raise OutputError(f"cannot write {path}: {exc}") from exc
     data = path.read_bytes()
     return WrittenClip(path, fmt.encoder, total, len(data), hashlib.sha256(data).hexdigest())
+
+
+#: Mean absolute difference (grey levels, 0-255) two encodings of the same frames may show.
+SAME_PICTURE_TOLERANCE = 2.0
+
+
+def same_pictures(a: Path, b: Path, tolerance: float = SAME_PICTURE_TOLERANCE) -> bool:
+    """True when two video files show the same frames at the same times: every frame's mean absolute
+    difference within ``tolerance`` grey levels (for encoders that are not bit-exact under load)."""
+    import av
+
+    def frames(path: Path) -> list[tuple[int, np.ndarray]]:
+        with av.open(str(path)) as container:
+            return [(int(f.pts), f.to_ndarray(format="gray").astype(np.int16))
+                    for f in container.decode(container.streams.video[0])]
+
+    fa, fb = frames(a), frames(b)
+    return len(fa) == len(fb) and all(
+        pa == pb and ia.shape == ib.shape and float(np.abs(ia - ib).mean()) <= tolerance
+        for (pa, ia), (pb, ib) in zip(fa, fb, strict=True))
+
