@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from posecount.errors import ConfigError
-from posecount.exercises.spec import SIDES, ExerciseSpec, Side
+from posecount.exercises.spec import SIDES, ExerciseSpec, Side, SpecFieldError, field_path
 
 _HERE = Path(__file__).parent
 
@@ -58,8 +58,10 @@ def get_exercise(name_or_path: str) -> ExerciseSpec:
 
 
 def _error(where: str, exc: ValidationError) -> ConfigError:
+    """The first problem as one line: ``FILE: rules[1].feature: what is wrong``."""
     first = exc.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
+    cause = first.get("ctx", {}).get("error")
+    loc = field_path((*first["loc"], *(cause.field if isinstance(cause, SpecFieldError) else ())))
     message = str(first["msg"]).removeprefix("Value error, ")
     return ConfigError(f"{where}: {loc + ': ' if loc else ''}{message}")
 

@@ -1,0 +1,232 @@
+"""Pose → the features one exercise uses: the view check, which leg is working, partial framing.
+
+:class:`FeatureExtractor` computes only the features its spec names (drive, gates, form rules), each looked
+up in :data:`~posecount.features.registry.FEATURES`; why these features and this working-leg logic is in
+the package docstring (:mod:`posecount.features`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from posecount.exercises.engine import FeatureFrame
+from posecount.exercises.spec import SIDES, ExerciseSpec, Side
+from posecount.features import registry
+from posecount.features.registry import LEG, NAN, FeatureDef, FeatureState
+from posecount.pose import LM, Pose
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    """Thresholds of the set-up check. Ratios are of the torso length (mid-hip to mid-shoulder)."""
+
+    min_visibility: float = 0.5
+    front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
+    # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still
+    # rises and falls with each extension; beyond that the camera is in front and the leg moves toward it
+    side_max_shoulder_ratio: float = 0.8
+    standing_min_leg_ratio: float = 0.9  # vertical hip→ankle drop / torso length, standing ~1.3-1.6
+    seated_max_thigh_tilt_deg: float = 45.0  # a seated thigh is near horizontal
+    min_body_fraction: float = 0.2  # shoulder→ankle height / frame height: closer than this is too far
+    debounce_s: float = 0.5  # the view verdict changes only after it held this long
+    #: recorded video: a foot below the picture's bottom edge is a leg at rest (see posecount.features)
+    assume_rest_below_frame: bool = False
+    #: ... when a shank this long (a fraction of the thigh; they are equal in adults) would reach the edge
+    hanging_shank_ratio: float = 0.8
+
+
+@dataclass(frozen=True)
+class Features:
+    """The extractor's output: the engine's input plus what the screen needs."""
+
+    frame: FeatureFrame
+    pose_found: bool
+    view_ok: bool
+    view_issue: str | None  # plain-words instruction when the view is wrong
+    working_side: Side | None  # for exercises that track only the leg near the camera
+    below_frame: frozenset[Side] = frozenset()  # legs taken to be at rest below the picture (partial framing)
+
+
+class FeatureExtractor:
+    """Pose (smoothed) → :class:`Features` for one exercise. Stateful: it keeps the state of the stateful
+    features its spec uses (the learned seated thigh) and the facing direction, and debounces the view check.
+
+    Only the spec's features are computed (:meth:`ExerciseSpec.features_used`); each frame's
+    :class:`FeatureFrame` holds exactly those, NaN where unmeasured.
+    """
+
+    def __init__(self, spec: ExerciseSpec, frame_wh: tuple[int, int], settings: ViewSettings | None = None) -> None:
+        self.spec = spec
+        self.settings = settings or ViewSettings()
+        self.frame_wh = frame_wh
+        used = [registry.FEATURES[name] for name in spec.features_used()]
+        self._drive: FeatureDef = registry.FEATURES[spec.drive.feature]
+        # the drive first: side-on it picks the working leg before the leg's other features are measured
+        self._leg_features = [self._drive, *(f for f in used if f.per_side and f is not self._drive)]
+        self._body_features = [f for f in used if not f.per_side]
+        #: per side, the drive's landmarks (a leg is seen when they are in view) and each other leg feature's
+        #: landmarks beyond those (it is measured when they are in view too)
+        self._drive_landmarks = {s: self._drive.landmark_indices(s) for s in SIDES}
+        self._extra_landmarks = {(f.name, s): [i for i in f.landmark_indices(s) if i not in self._drive_landmarks[s]]
+                                 for f in self._leg_features for s in SIDES}
+        self._states: dict[type, FeatureState] = {}
+        for f in used:
+            if f.state is not None and f.state not in self._states:
+                self._states[f.state] = f.state()
+        self._facing_votes: deque[int] = deque(maxlen=90)
+        self._view_ok = False
+        self._view_issue: str | None = "Step into view"
+        self._pending: tuple[bool, str | None, int] | None = None
+
+    def __call__(self, pose: Pose | None, timestamp_ms: int) -> Features:
+        if pose is None:
+            ok, issue = self._debounce(False, "Step into view", timestamp_ms)
+            return self._empty(timestamp_ms, pose_found=False, issue=issue)
+        raw_issue = self._check_view(pose)
+        ok, issue = self._debounce(raw_issue is None, raw_issue, timestamp_ms)
+        body = {f.name: f.measure(pose, None, self._states) for f in self._body_features}
+        if self.spec.view == "front":
+            sides = {s: self._front_side(pose, s) for s in SIDES}
+            working = None
+            tracked: tuple[Side, ...] = SIDES
+        else:
+            working, values = self._side_view(pose)
+            sides = {s: (values if s == working else self._nan_side()) for s in SIDES}
+            tracked = (working,)
+        below = frozenset(s for s in tracked if not math.isfinite(sides[s][self._drive.name])
+                          and self._below_frame(pose, s))
+        for side in below:
+            for state in self._states.values():
+                state.at_rest_unseen(pose, side)
+        if not ok:
+            sides = {s: self._nan_side() for s in SIDES}
+            body = {k: NAN for k in body}
+            below = frozenset()
+        return Features(FeatureFrame(timestamp_ms, sides, body, at_rest_unseen=below), pose_found=True, view_ok=ok,
+                        view_issue=issue, working_side=working, below_frame=below)
+
+    def _nan_side(self) -> dict[str, float]:
+        return {f.name: NAN for f in self._leg_features}
+
+    def _below_frame(self, pose: Pose, side: Side) -> bool:
+        """Partial framing: this leg's hip and knee are in view and its foot hangs below the picture."""
+        if not self.settings.assume_rest_below_frame:
+            return False
+        hip_i, knee_i, ankle_i, _, _ = LEG[side]
+        if not self._in_frame(pose, [hip_i, knee_i]) or self._in_frame(pose, [ankle_i]):
+            return False
+        h = self.frame_wh[1]
+        xy = pose.image_xy
+        if float(xy[ankle_i][1]) >= h:
+            return True
+        thigh_px = float(np.linalg.norm(xy[knee_i] - xy[hip_i]))
+        return pose.visibility[ankle_i] < self.settings.min_visibility and (
+            float(xy[knee_i][1]) + self.settings.hanging_shank_ratio * thigh_px >= h)
+
+    def _in_frame(self, pose: Pose, indices: list[int]) -> bool:
+        """Visible and inside the image: MediaPipe guesses landmarks beyond the frame's edge, often badly."""
+        if min(pose.visibility[indices]) < self.settings.min_visibility:
+            return False
+        w, h = self.frame_wh
+        xy = pose.image_xy[indices]
+        return bool(np.all((xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)))
+
+    # -- one leg ---------------------------------------------------------------------------------------
+    def _leg_seen(self, pose: Pose, side: Side) -> bool:
+        """The drive's landmarks of this leg are in view; then the stateful features learn from it."""
+        if not self._in_frame(pose, self._drive_landmarks[side]):
+            return False
+        for state in self._states.values():
+            state.observe(pose, side)
+        return True
+
+    def _measure(self, pose: Pose, side: Side, feature: FeatureDef) -> float:
+        """One feature of a seen leg, or NaN unless its own landmarks are in view too."""
+        extra = self._extra_landmarks[feature.name, side]
+        if extra and not self._in_frame(pose, extra):
+            return NAN
+        return feature.measure(pose, side, self._states)
+
+    # -- front view -----------------------------------------------------------------------------------
+    def _front_side(self, pose: Pose, side: Side) -> dict[str, float]:
+        if not self._leg_seen(pose, side):
+            return self._nan_side()
+        return {f.name: self._measure(pose, side, f) for f in self._leg_features}
+
+    # -- side view ------------------------------------------------------------------------------------
+    def _side_view(self, pose: Pose) -> tuple[Side, dict[str, float]]:
+        """Labels are not trusted side-on: both legs are candidates, the one with the larger drive (the more
+        extended knee) is the working leg, credited to the leg nearer the camera."""
+        xy = pose.image_xy
+        hips = (xy[LM.LEFT_HIP] + xy[LM.RIGHT_HIP]) / 2
+        knees = (xy[LM.LEFT_KNEE] + xy[LM.RIGHT_KNEE]) / 2
+        self._facing_votes.append(1 if knees[0] >= hips[0] else -1)
+        near: Side = "right" if sum(self._facing_votes) >= 0 else "left"
+
+        best = self._nan_side()
+        for side in SIDES:
+            if not self._leg_seen(pose, side):
+                continue
+            drive = self._measure(pose, side, self._drive)
+            if not math.isfinite(drive) or (math.isfinite(best[self._drive.name]) and drive <= best[self._drive.name]):
+                continue
+            best = {f.name: drive if f is self._drive else self._measure(pose, side, f) for f in self._leg_features}
+        return near, best
+
+    # -- the view check -------------------------------------------------------------------------------
+    def _check_view(self, pose: Pose) -> str | None:
+        s = self.settings
+        xy, vis = pose.image_xy, pose.visibility
+        w, h = self.frame_wh
+        hip = (xy[LM.LEFT_HIP] + xy[LM.RIGHT_HIP]) / 2
+        shoulder = (xy[LM.LEFT_SHOULDER] + xy[LM.RIGHT_SHOULDER]) / 2
+        torso = float(np.linalg.norm(shoulder - hip))
+        if torso < 1:
+            return "Step into view"
+        feet = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
+        feet_in = [(0 <= xy[i][0] < w and 0 <= xy[i][1] < h and vis[i] >= s.min_visibility)
+                   or self._below_frame(pose, side) for i, side in zip(feet, SIDES, strict=True)]
+        if self.spec.view == "front" and not all(feet_in):
+            return "Step back until your feet are visible"
+        if self.spec.view == "side" and not any(feet_in):
+            return "Move back until your whole leg is visible"
+        top = float(min(xy[LM.LEFT_SHOULDER][1], xy[LM.RIGHT_SHOULDER][1]))
+        bottom = float(max(xy[LM.LEFT_ANKLE][1], xy[LM.RIGHT_ANKLE][1]))
+        if (bottom - top) < s.min_body_fraction * h:
+            return "Come a little closer to the camera"
+        shoulder_ratio = float(abs(xy[LM.LEFT_SHOULDER][0] - xy[LM.RIGHT_SHOULDER][0])) / torso
+        if self.spec.view == "front" and shoulder_ratio < s.front_min_shoulder_ratio:
+            return "Face the camera"
+        if self.spec.view == "side" and shoulder_ratio > s.side_max_shoulder_ratio:
+            return "Turn your chair side-on to the camera"
+        ankles = (xy[LM.LEFT_ANKLE] + xy[LM.RIGHT_ANKLE]) / 2
+        if self.spec.posture == "standing" and (ankles[1] - hip[1]) < s.standing_min_leg_ratio * torso:
+            return "Please stand up behind the chair"
+        if self.spec.posture == "seated":
+            thighs = [xy[LM.LEFT_KNEE] - xy[LM.LEFT_HIP], xy[LM.RIGHT_KNEE] - xy[LM.RIGHT_HIP]]
+            tilt = min(math.degrees(math.atan2(abs(float(t[1])), abs(float(t[0])) + 1e-6)) for t in thighs)
+            if tilt > s.seated_max_thigh_tilt_deg:
+                return "Please sit down on the chair"
+        return None
+
+    def _debounce(self, ok: bool, issue: str | None, timestamp_ms: int) -> tuple[bool, str | None]:
+        if ok == self._view_ok:
+            self._pending = None
+            if not ok:
+                self._view_issue = issue
+            return self._view_ok, self._view_issue
+        if self._pending is None or self._pending[0] != ok:
+            self._pending = (ok, issue, timestamp_ms)
+        if timestamp_ms - self._pending[2] >= self.settings.debounce_s * 1000:
+            self._view_ok, self._view_issue, self._pending = ok, issue, None
+        return self._view_ok, self._view_issue
+
+    def _empty(self, timestamp_ms: int, pose_found: bool, issue: str | None) -> Features:
+        sides = {s: self._nan_side() for s in SIDES}
+        body = {f.name: NAN for f in self._body_features}
+        return Features(FeatureFrame(timestamp_ms, sides, body), pose_found=pose_found,
+                        view_ok=False, view_issue=issue, working_side=None)

@@ -1,0 +1,282 @@
+"""The feature registry: every feature documented with its unit, landmarks and views; the registry-driven
+extractor exact on every sample's committed recording; specs checked against the registry when they load
+(one line naming the file and the field); only the features a spec uses are computed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from conftest import SAMPLE_SETS, SAMPLES, committed_landmarks
+
+from posecount.errors import ConfigError
+from posecount.evaluate import score
+from posecount.exercises import builtin_exercises, get_exercise, load_spec
+from posecount.exercises.spec import SIDES, ExerciseSpec
+from posecount.features import FEATURES, FeatureExtractor, registry
+from posecount.pipeline import RECORDED_VIEW, replay_track
+from posecount.pose import LM
+from posecount.recording import PoseTrack
+
+EXERCISES = Path(registry.__file__).resolve().parents[1] / "exercises"
+
+
+# -- the registry itself -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(FEATURES))
+def test_every_feature_says_its_unit_landmarks_views_and_what_it_measures(name: str) -> None:
+    f = FEATURES[name]
+    assert f.name == name == f.compute.__name__
+    assert f.unit in ("deg", "ratio") and name.endswith(f"_{f.unit}")
+    assert f.views and set(f.views) <= {"front", "side"}
+    assert f.landmarks
+    for side in SIDES if f.per_side else (None,):
+        indices = f.landmark_indices(side)
+        assert len(indices) == len(f.landmarks) and all(0 <= i < len(LM) for i in indices)
+        if side is not None:
+            assert all(LM(i).name.lower().startswith(side) for i in indices)
+    low, high = f.bounds
+    assert low < high
+    assert len(f.doc) > 200, "what it measures, unit, sign, why these landmarks"
+    assert ("degrees" if f.unit == "deg" else "ratio") in f.doc
+    assert ("front" in f.doc.lower() or "side" in f.doc.lower())
+
+
+def test_the_builtin_exercises_use_registered_features_valid_in_their_view() -> None:
+    for spec in builtin_exercises().values():
+        for name in spec.features_used():
+            assert spec.view in FEATURES[name].views, (spec.name, name)
+
+
+# -- exact on every sample -----------------------------------------------------------------------------------
+def _recordings() -> list[tuple[Path, Path]]:
+    """(truth, recording) of every sample that has its committed recording (a sample being added may not)."""
+    out = []
+    for clips, landmarks in SAMPLE_SETS:
+        for truth in sorted(clips.glob("*.truth.json")):
+            npz = landmarks / f"{truth.name.removesuffix('.truth.json')}.npz"
+            if npz.is_file():
+                out.append((truth, npz))
+    return out
+
+
+RECORDINGS = _recordings()
+
+
+@pytest.mark.parametrize(("truth_path", "npz"), RECORDINGS,
+                         ids=[f"{t.parent.name}/{n.stem}" for t, n in RECORDINGS])
+def test_the_registry_driven_extractor_counts_every_sample_exactly(truth_path: Path, npz: Path) -> None:
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    spec = get_exercise(truth["exercise"])
+    session, results = replay_track(PoseTrack.load(npz), spec)
+    reps = session.counter.reps
+    report = {"counts": session.counter.counts, "reps": [r.to_dict() for r in reps]}
+    s = score(npz.stem, truth, report)
+    assert s.ok, (s.missed, s.false_faults, s.extra)
+    assert [(r.side, r.counted, sorted(r.faults)) for r in reps] == [
+        (t["side"], t["counted"], sorted(t["faults"])) for t in truth["reps"]]
+    # Each frame carries exactly the spec's features: per leg, and for the whole body.
+    leg = {n for n in spec.features_used() if FEATURES[n].per_side}
+    body = {n for n in spec.features_used() if not FEATURES[n].per_side}
+    for r in results[:: max(1, len(results) // 50)]:
+        assert all(set(r.features.frame.sides[s]) == leg for s in SIDES)
+        assert set(r.features.frame.body) == body
+
+
+def test_there_are_recordings_of_both_sample_sets() -> None:
+    assert {t.parent for t, _ in RECORDINGS} == {clips for clips, _ in SAMPLE_SETS}
+    assert len(RECORDINGS) >= 27
+
+
+# -- only what the spec uses is computed ---------------------------------------------------------------------
+def _counting(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count every call of every feature's function through the registry."""
+    calls: Counter[str] = Counter()
+
+    def wrap(name: str, compute: Callable[..., float]) -> Callable[..., float]:
+        def counted(*args: object) -> float:
+            calls[name] += 1
+            return compute(*args)
+        return counted
+
+    monkeypatch.setattr(registry, "FEATURES", MappingProxyType(
+        {n: dataclasses.replace(f, compute=wrap(n, f.compute)) for n, f in FEATURES.items()}))
+    return calls
+
+
+def _only(spec: ExerciseSpec, **changes: object) -> ExerciseSpec:
+    return ExerciseSpec.model_validate({**spec.model_dump(), **changes})
+
+
+def test_a_spec_using_only_hip_abduction_computes_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    full = get_exercise("side-leg-raise")
+    spec = _only(full, rules=())  # drive and gate: hip_abduction_deg
+    assert spec.features_used() == ("hip_abduction_deg",)
+    calls = _counting(monkeypatch)
+    track = committed_landmarks("slr_clean_alternating")
+    session, results = replay_track(track, spec)
+    assert calls["hip_abduction_deg"] > len(results)  # both legs, every frame with a pose
+    assert set(calls) == {"hip_abduction_deg"}, calls
+    assert all(r.features.frame.body == {} for r in results)
+    assert all(set(r.features.frame.sides[s]) == {"hip_abduction_deg"} for r in results for s in SIDES)
+    truth = json.loads((SAMPLES / "slr_clean_alternating.truth.json").read_text())
+    assert [(r.side, r.counted) for r in session.counter.reps] == [(t["side"], t["counted"]) for t in truth["reps"]]
+
+
+def test_a_seated_spec_without_the_foot_rule_never_measures_the_foot(monkeypatch: pytest.MonkeyPatch) -> None:
+    full = get_exercise("seated-knee-extension")
+    spec = _only(full, rules=tuple(r.model_dump() for r in full.rules if r.feature == "knee_angle_deg"))
+    calls = _counting(monkeypatch)
+    session, _ = replay_track(committed_landmarks("ske_clean_facing_right"), spec)
+    assert set(calls) == {"knee_angle_deg"}, calls
+    truth = json.loads((SAMPLES / "ske_clean_facing_right.truth.json").read_text())
+    assert [(r.side, r.counted) for r in session.counter.reps] == [(t["side"], t["counted"]) for t in truth["reps"]]
+
+
+def test_the_two_seated_features_share_one_learned_thigh() -> None:
+    extractor = FeatureExtractor(get_exercise("seated-knee-extension"), (640, 480), RECORDED_VIEW)
+    assert list(extractor._states) == [registry.SeatedThigh]
+
+
+# -- specs are checked against the registry when they load ---------------------------------------------------
+def _bad_spec(tmp_path: Path, base: str, old: str, new: str) -> Path:
+    text = (EXERCISES / f"{base}.toml").read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path = tmp_path / "my.toml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+SKE, SLR = "seated-knee-extension", "side-leg-raise"
+KNEE_BENT = 'code = "knee_bent"\nfeature = "knee_angle_deg"'
+TRUNK = 'code = "trunk_lean"\nfeature = "trunk_lean_deg"'
+#: (id, exercise copied, text replaced, its replacement, the field named, words in the message)
+BAD_SPECS = [
+    ("misspelt rule feature", SKE, KNEE_BENT, KNEE_BENT.replace("angle", "angel"), "rules[0].feature",
+     ["unknown feature 'knee_angel_deg'", "did you mean knee_angle_deg?",
+      "known: ankle_plantarflexion_deg, hip_abduction_deg, knee_angle_deg, knee_flexion_deg, trunk_lean_deg"]),
+    ("misspelt drive feature", SLR, 'feature = "hip_abduction_deg"   #', 'feature = "hip_abduct_deg"   #',
+     "drive.feature", ["unknown feature 'hip_abduct_deg'", "known: "]),
+    ("misspelt gate feature", SLR, '[[gates]]\nfeature = "hip_abduction_deg"', '[[gates]]\nfeature = "hip_abduction"',
+     "gates[0].feature", ["unknown feature 'hip_abduction'"]),
+    ("drive not valid in this view", SKE, 'feature = "knee_angle_deg"      #', 'feature = "hip_abduction_deg"  #',
+     "drive.feature", ["hip_abduction_deg is not measured in the side view", "only front",
+                       "side-view features: ankle_plantarflexion_deg, knee_angle_deg, trunk_lean_deg"]),
+    ("rule not valid in this view", SLR, 'feature = "knee_flexion_deg"', 'feature = "knee_angle_deg"',
+     "rules[1].feature", ["knee_angle_deg is not measured in the front view", "only side"]),
+    ("drive in the wrong unit", SKE, "[drive]\n", '[drive]\nunit = "ratio"\n', "drive.unit",
+     ["'ratio', but knee_angle_deg is measured in deg"]),
+    ("rule in the wrong unit", SLR, TRUNK, TRUNK + '\nunit = "ratio"', "rules[0].unit",
+     ["'ratio', but trunk_lean_deg is measured in deg"]),
+    ("a leg read from a whole-body feature", SLR, TRUNK + '      # mid-hip to mid-shoulder line from vertical\n'
+     'side = "body"', TRUNK + '\nside = "working"', "rules[0].side",
+     ["'working' reads a leg, but trunk_lean_deg is a whole-body feature"]),
+    ("start above the target", SKE, "start_deg = 115.0", "start_deg = 150.0", "drive.target_deg",
+     ["145 must be above start_deg (150)"]),
+    ("rest above the start", SKE, "rest_deg = 90.0", "rest_deg = 120.0", "drive.rest_deg",
+     ["120 must be below start_deg (115)"]),
+    ("target beyond straight", SKE, "target_deg = 145.0", "target_deg = 200.0", "drive.target_deg",
+     ["200 deg is outside what knee_angle_deg can measure (0 to 180 deg)"]),
+    ("rule line beyond straight", SKE, "min = 160.0", "min = 190.0", "rules[0].min",
+     ["190 deg is outside what knee_angle_deg can measure"]),
+    ("rule min above max", SLR, "max = 10.0\nmin_duration_s", "min = 15.0\nmax = 10.0\nmin_duration_s", "rules[0].min",
+     ["15 must be below max (10)"]),
+    ("negative hold", SLR, "min_hold_s = 2.0", "min_hold_s = -2.0", "drive.min_hold_s", ["greater than 0"]),
+]
+
+
+@pytest.mark.parametrize(("base", "old", "new", "field", "words"), [c[1:] for c in BAD_SPECS],
+                         ids=[c[0] for c in BAD_SPECS])
+def test_a_bad_spec_is_one_line_naming_the_file_and_the_field(
+        base: str, old: str, new: str, field: str, words: list[str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _bad_spec(tmp_path, base, old, new)
+    clip = "slr_clean_alternating" if base == SLR else "ske_clean_facing_right"
+    code, stderr = _analyze(path, clip, tmp_path, capsys, monkeypatch)
+    assert code != 0
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
+    assert stderr.startswith(f"posecount: error: {path}: {field}: "), stderr
+    for w in words:
+        assert w in stderr, stderr
+    assert not (tmp_path / "out").exists()
+
+
+def _analyze(spec: Path, clip: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+             monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """``posecount analyze`` through :func:`posecount.cli.main` in this process: (exit code, stderr)."""
+    from posecount.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["posecount", "analyze", str(SAMPLES / f"{clip}.mp4"), "--exercise", str(spec),
+                                      "--landmarks", str(SAMPLES / "landmarks" / f"{clip}.npz"), "--no-video",
+                                      "--out", str(tmp_path / "out")])
+    with pytest.raises(SystemExit) as done:
+        main()
+    code = done.value.code
+    return (code if isinstance(code, int) else 0 if code is None else 1), capsys.readouterr().err
+
+
+def test_a_good_copy_of_a_builtin_spec_loads_and_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The negative cases above are single edits of a spec that itself is fine."""
+    path = _bad_spec(tmp_path, SKE, 'name = "seated-knee-extension"', 'name = "my-knee-extension"')
+    code, stderr = _analyze(path, "ske_clean_facing_right", tmp_path, capsys, monkeypatch)
+    assert code == 0, stderr
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["counts"]["total"] >= 1
+
+
+def test_deg_thresholds_on_a_ratio_feature_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ratio feature (registered here for the test) cannot drive a spec whose thresholds are in degrees."""
+    def stance_width_ratio(pose: object) -> float:
+        """Front view: the distance between the ankles over the hip width; a ratio; whole-body."""
+        return 1.0
+
+    def foot_lift_ratio(pose: object, side: str) -> float:
+        """Side view: how far the heel rises, over the foot's length; a ratio; per leg."""
+        return 0.0
+
+    extra = {"stance_width_ratio": registry.FeatureDef(
+        "stance_width_ratio", "ratio", ("left_ankle", "right_ankle"), ("front", "side"), False, (0.0, 10.0),
+        stance_width_ratio.__doc__ or "", stance_width_ratio), "foot_lift_ratio": registry.FeatureDef(
+        "foot_lift_ratio", "ratio", ("heel", "foot_index"), ("side",), True, (0.0, 1.0),
+        foot_lift_ratio.__doc__ or "", foot_lift_ratio)}
+    monkeypatch.setattr(registry, "FEATURES", MappingProxyType({**FEATURES, **extra}))
+
+    path = _bad_spec(tmp_path, SKE, 'feature = "knee_angle_deg"      #', 'feature = "foot_lift_ratio"  #')
+    with pytest.raises(ConfigError, match=re.escape(
+            f"{path}: drive.feature: foot_lift_ratio is measured in ratio, but the drive's thresholds are in degrees")):
+        load_spec(path)
+    path = _bad_spec(tmp_path, SLR, TRUNK, 'code = "trunk_lean"\nfeature = "stance_width_ratio"\nunit = "deg"')
+    with pytest.raises(ConfigError, match=re.escape(f"{path}: rules[0].unit: 'deg', but stance_width_ratio is "
+                                                    "measured in ratio")):
+        load_spec(path)
+    path = _bad_spec(tmp_path, SLR, "max = 10.0\nmin_duration_s", "max = 11.0\nmin_duration_s")
+    path.write_text(path.read_text().replace(TRUNK, 'code = "trunk_lean"\nfeature = "stance_width_ratio"'))
+    with pytest.raises(ConfigError, match=re.escape(f"{path}: rules[0].max: 11 ratio is outside what "
+                                                    "stance_width_ratio can measure (0 to 10 ratio)")):
+        load_spec(path)
+
+
+def test_a_personal_target_beyond_what_the_feature_measures_is_refused() -> None:
+    spec = get_exercise("seated-knee-extension")
+    with pytest.raises(Exception, match="at most 180"):
+        spec.personalised({"left": 185.0})
+
+
+def test_a_misspelt_feature_from_the_installed_command(tmp_path: Path) -> None:
+    """A real process: exit 2, one line on stderr naming the file and the field, no traceback."""
+    import subprocess
+
+    path = _bad_spec(tmp_path, SKE, KNEE_BENT, KNEE_BENT.replace("angle", "angel"))
+    exe = Path(sys.executable).with_name("posecount")
+    cmd = [str(exe)] if exe.is_file() else [sys.executable, "-m", "posecount"]
+    r = subprocess.run([*cmd, "analyze", str(SAMPLES / "ske_clean_facing_right.mp4"), "--exercise", str(path),
+                        "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith(f"posecount: error: {path}: rules[0].feature: unknown feature 'knee_angel_deg'")
