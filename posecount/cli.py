@@ -86,6 +86,13 @@ def _spec(exercise: str, target: list[str] | None, hold: list[str] | None, presc
     return personalise(spec, targets, holds)
 
 
+def _counts_text(c: dict[str, int]) -> str:
+    """``left 2, right 1, total 3 counted``; a whole-body exercise: ``3 counted``."""
+    if "both" in c:
+        return f"{c['both']} counted"
+    return f"left {c['left']}, right {c['right']}, total {c['total']} counted"
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
                     TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err,
@@ -122,14 +129,14 @@ def analyze(
             video, spec, out_dir, options, write_video=not no_video, landmarks=track,
             on_start=lambda info: progress.update(task, total=info.frames or None),
             on_frame=lambda n: progress.update(task, completed=n))
-    c = report.counts
-    out.print(f"{spec.title}: left {c['left']}, right {c['right']}, total {c['total']} counted "
+    out.print(f"{spec.title}: {_counts_text(report.counts)} "
               f"({len(report.reps)} attempts) in {report.to_dict()['source']['duration_s']} s")  # type: ignore[index]
     for rep in report.reps:
         mark = "counted" if rep.counted else "not counted"
         faults = f" ({', '.join(rep.faults)})" if rep.faults else ""
+        peak = f"{rep.peak:5.1f}°" if rep.unit == "deg" else f"{rep.peak:5.2f}"
         out.print(f"  #{rep.index} {rep.side:5s} {rep.start_s:6.1f}-{rep.end_s:6.1f} s  hold {rep.hold_s:4.1f} s  "
-                  f"peak {rep.peak_angle_deg:5.1f}°  {mark}{faults}")
+                  f"peak {peak}  {mark}{faults}")
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     out.print(f"results in {out_dir}/")
@@ -211,9 +218,7 @@ def live(
     report = run_live(LiveOptions(spec=spec, pose=options, out_dir=out_dir, camera=camera, source=source,
                                   resolution_wh=(width, height), fps=fps, mute=mute, mirror=not no_mirror,
                                   headless=headless, exercises=cycle if spec.name in builtin_exercises() else ()))
-    c = report.counts
-    out.print(f"{spec.title}: left {c['left']}, right {c['right']}, total {c['total']} counted "
-              f"({len(report.reps)} attempts) → {out_dir}/report.json")
+    out.print(f"{spec.title}: {_counts_text(report.counts)} ({len(report.reps)} attempts) → {out_dir}/report.json")
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
 

@@ -43,7 +43,7 @@ class ClipScore:
 
     @property
     def counts_exact(self) -> bool:
-        return all(self.truth_counts.get(s, 0) == self.counts.get(s, 0) for s in ("left", "right"))
+        return all(self.truth_counts.get(s, 0) == self.counts.get(s, 0) for s in ("left", "right", "both"))
 
     @property
     def ok(self) -> bool:
@@ -145,17 +145,24 @@ def evaluate_directory(directory: Path, options: PoseOptions | None, out_dir: Pa
     return results
 
 
+def _counts_cell(c: dict[str, int]) -> str:
+    """``2/1`` per leg; a whole-body clip's one count (``4``)."""
+    if "both" in c and not c.get("left") and not c.get("right"):
+        return str(c["both"])
+    return f"{c.get('left', 0)}/{c.get('right', 0)}"
+
+
 def render_scorecard(results: list[ClipScore], console: Console) -> None:
     if not console.is_terminal:
         console.width = max(console.width, 120)  # a log or a pipe: do not squeeze the table
     table = Table(title="posecount evaluate", show_lines=False)
     table.add_column("clip", no_wrap=True)
-    for col in ("counts L/R (truth)", "reps matched", "counted agree", "faults caught", "false faults", "extra", "ok"):
+    for col in ("counts L/R or all (truth)", "reps matched", "counted agree", "faults caught", "false faults",
+                "extra", "ok"):
         table.add_column(col, no_wrap=True)
     for s in results:
         table.add_row(
-            s.name, f"{s.counts.get('left', 0)}/{s.counts.get('right', 0)} "
-                    f"({s.truth_counts.get('left', 0)}/{s.truth_counts.get('right', 0)})",
+            s.name, f"{_counts_cell(s.counts)} ({_counts_cell(s.truth_counts)})",
             f"{s.matched}/{s.truth_reps}", f"{s.counted_agree}/{s.matched}", f"{s.faults_caught}/{s.faults_expected}",
             str(len(s.false_faults)), str(len(s.extra)), "[green]yes[/]" if s.ok else "[red]NO[/]")
     console.print(table)

@@ -73,7 +73,7 @@ class Coach:
                 rep = ev.rep
                 if rep.counted and not rep.faults:
                     text = m.praise
-                    if self._last_side == rep.side and self.spec.sides == "both":
+                    if self._last_side == rep.side and self.spec.track_kind == "per_leg":
                         text = f"{m.praise}. {m.other_leg}"
                     candidates.append((text, Tone.PRAISE, PRIORITY[Tone.PRAISE]))
                 elif {"lost_sight", "incomplete"} & set(rep.faults):

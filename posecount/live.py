@@ -415,8 +415,9 @@ class LiveLoop:
         else:
             label = self.spec.drive.feature.removesuffix("_deg").replace("_", " ")
             state = OverlayState(title=self.spec.title, drive_label=label,
-                                 sides=self.session.states, start_deg=self.spec.drive.start_deg,
-                                 target_deg=self.spec.drive.target_deg, min_hold_s=self.spec.drive.min_hold_s,
+                                 sides=self.session.states, start_line=self.spec.drive.start,
+                                 target_line=self.spec.drive.target, min_hold_s=self.spec.drive.min_hold_s,
+                                 unit=self.spec.drive.unit, sign=self.spec.drive.sign,
                                  goal_per_side=self.spec.goal_per_side, fps=self.fps(), flags=self.flags())
         if self.paused and banner is None:
             banner = "Paused - press space to continue"
@@ -424,10 +425,12 @@ class LiveLoop:
 
     def _hint(self, state: OverlayState) -> str | None:
         """What to do next while both legs rest: lift the leg with fewer reps (the near leg, side-on)."""
-        if not state.view_ok or any(state.sides[s].phase != Phase.REST for s in SIDES):
+        if not state.view_ok or any(st.phase != Phase.REST for st in state.sides.values()):
             return None
-        if self.spec.sides == "near":
+        if self.spec.track_kind == "near_leg":
             side = state.working_side or "working"
+        elif self.spec.track_kind == "whole_body":
+            side = "both"
         else:
             side = min(SIDES, key=lambda s: state.sides[s].counted)
         try:
@@ -480,7 +483,8 @@ class LiveLoop:
         # The session saw only the frames the model kept up with: convert its frame counts at that rate.
         processing_fps = t.frames / span_s if t.frames > 1 else info.fps
         made_with, settings = provenance(spec, self.model_path)
-        return Report(exercise=spec.name, source=info, frames_read=self._captured(),
+        return Report(exercise=spec.name, source=info, frames_read=self._captured(), tracks=spec.tracks,
+                      unit=spec.drive.unit,
                       reps=list(session.counter.reps), pose_detected_fraction=t.pose_frames / max(1, t.frames),
                       warnings=session.warnings(processing_fps), made_with=made_with, settings=settings)
 

@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from posecount.exercises.engine import Phase, SideState
-from posecount.exercises.spec import SIDES, Side
+from posecount.exercises.spec import SIDES, Side, Track
 from posecount.pose import SKELETON, Pose
 
 # BGR
@@ -66,12 +66,14 @@ class OverlayState:
 
     title: str
     drive_label: str
-    sides: dict[Side, SideState]
-    start_deg: float
-    target_deg: float
+    sides: dict[Track, SideState]  # both legs, or "both" alone (an exercise counted for the whole body)
+    start_line: float  # in the drive's unit
+    target_line: float
     min_hold_s: float
     goal_per_side: int
     working_side: Side | None = None
+    unit: str = "deg"  # the drive's unit: degrees, or a ratio
+    sign: float = 1.0  # +1: the drive rises away from rest; -1: it falls (the gauge fills as it falls)
     message: str | None = None
     message_tone: str = "step"
     view_ok: bool = True
@@ -220,25 +222,45 @@ def _shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float = P
 
 
 def _active_side(state: OverlayState) -> Side | None:
+    """The leg to highlight: the working (near) leg, else the one moving; none for a whole-body exercise."""
     if state.working_side:
         return state.working_side
-    moving = [s for s in SIDES if state.sides[s].phase != Phase.REST]
+    moving = [s for s in SIDES if s in state.sides and state.sides[s].phase != Phase.REST]
     return moving[0] if moving else None
 
 
-def _gauge_side(state: OverlayState, active: Side | None) -> Side | None:
+def _gauge_side(state: OverlayState, active: Side | None) -> Track | None:
+    if "both" in state.sides:
+        return "both"
     if active:
         return active
-    seen = [(state.sides[s].angle_deg, s) for s in SIDES if math.isfinite(state.sides[s].angle_deg)]
+    seen = [(state.sign * state.sides[s].value, s) for s in SIDES if math.isfinite(state.sides[s].value)]
     return max(seen)[1] if seen else None
 
 
 def gauge_range_deg(start_deg: float, target_deg: float) -> tuple[float, float]:
-    """The gauge's span: from below the start threshold to well above the target."""
+    """A degree gauge's span: from below the start threshold to well above the target."""
     span = max(target_deg - start_deg, 10.0)
     lo = max(0.0, start_deg - span)
     hi = min(180.0, target_deg + max(span, 15.0)) if target_deg < 180 else target_deg + span
     return lo, max(hi, target_deg + 5.0)
+
+
+def gauge_range(state: OverlayState) -> tuple[float, float]:
+    """The gauge's span in signed terms (``sign * value``, rising away from rest): degrees as
+    :func:`gauge_range_deg`, any other unit from one start-to-target span below the start to one above."""
+    start, target = state.sign * state.start_line, state.sign * state.target_line
+    if state.unit == "deg" and state.sign > 0:
+        return gauge_range_deg(start, target)
+    span = target - start
+    return start - span, target + span
+
+
+def format_value(value: float, unit: str) -> str:
+    """A drive value for the screen: ``37°``, ``0.82``."""
+    if not math.isfinite(value):
+        return "--"
+    return f"{value:.0f}°" if unit == "deg" else f"{value:.2f}"
 
 
 # -- pieces ---------------------------------------------------------------------------------------------
@@ -279,13 +301,15 @@ def _top_bar(img: np.ndarray, state: OverlayState, active: Side | None, u: float
     _shade(img, 0, 0, w, bar_h)
     size, thick = 1.9 * u, max(2, round(4 * u))
     x, y = int(20 * u), int(64 * u)
-    for i, side in enumerate(SIDES):
-        st = state.sides[side]
+    for i, track in enumerate(state.sides):
+        st = state.sides[track]
         done = st.counted >= state.goal_per_side > 0
-        colour = GREEN if done else (ORANGE if side == active else WHITE)
+        colour = GREEN if done else (ORANGE if track == active or (track == "both" and st.phase != Phase.REST)
+                                     else WHITE)
         if i:
             x += put_text(img, " · ", (x, y), size, GREY, thick, outline=True)
-        x += put_text(img, f"{side.capitalize()} {st.counted}/{state.goal_per_side}", (x, y), size, colour, thick,
+        label = "Reps" if track == "both" else track.capitalize()
+        x += put_text(img, f"{label} {st.counted}/{state.goal_per_side}", (x, y), size, colour, thick,
                       outline=True)
     # Right end: the exercise, measured fps and flags, smaller.
     right = w - int(20 * u)
@@ -303,7 +327,7 @@ def _top_bar(img: np.ndarray, state: OverlayState, active: Side | None, u: float
         put_text(img, line2, (right - lw, int(74 * u)), small, ORANGE if state.flags else GREY, sthick)
 
 
-def _gauge_column(img: np.ndarray, state: OverlayState, side: Side | None, u: float) -> None:
+def _gauge_column(img: np.ndarray, state: OverlayState, side: Track | None, u: float) -> None:
     h, w = img.shape[:2]
     col_w = int(190 * u)
     x0 = w - col_w
@@ -312,17 +336,20 @@ def _gauge_column(img: np.ndarray, state: OverlayState, side: Side | None, u: fl
     cx = x0 + col_w // 2
     label_size, thick = 0.9 * u, max(1, round(2 * u))
     st = state.sides[side] if side else None
-    label = side.capitalize() if side else state.drive_label
+    label = side.capitalize() if side and side != "both" else state.drive_label
     lw, _ = text_size(label, label_size, thick)
     put_text(img, label, (cx - lw // 2, top + int(34 * u)), label_size, ORANGE if side else GREY, thick)
-    angle = st.angle_deg if st else math.nan
-    angle_text = f"{angle:.0f}°" if math.isfinite(angle) else "--"
+    value = st.value if st else math.nan
+    angle_text = format_value(value, state.unit)
     big, bthick = 1.6 * u, max(2, round(4 * u))
     aw, _ = text_size(angle_text, big, bthick)
     put_text(img, angle_text, (cx - aw // 2, top + int(84 * u)), big, WHITE, bthick, outline=True)
 
-    # The bar: the target band in green, the start threshold as a tick, the angle as the fill.
-    lo, hi = gauge_range_deg(state.start_deg, state.target_deg)
+    # The bar: the target band in green, the start threshold as a tick, the value as the fill. Positions are
+    # in signed terms (sign * value), so a falling drive fills the bar as it falls.
+    lo, hi = gauge_range(state)
+    k = state.sign
+    start, target = k * state.start_line, k * state.target_line
     bar_w = int(44 * u)
     bx0, bx1 = cx - bar_w // 2, cx + bar_w // 2
     by0, by1 = top + int(104 * u), bottom - int(64 * u)
@@ -334,18 +361,19 @@ def _gauge_column(img: np.ndarray, state: OverlayState, side: Side | None, u: fl
         return int(by1 - f * (by1 - by0))
 
     cv2.rectangle(img, (bx0, by0), (bx1, by1), (70, 70, 70), -1)
-    cv2.rectangle(img, (bx0, by0), (bx1, y_of(state.target_deg)), (40, 110, 40), -1)
-    if math.isfinite(angle):
-        reached = angle >= state.target_deg
-        fill = GREEN if reached else (ORANGE if angle > state.start_deg else GREY)
-        cv2.rectangle(img, (bx0 + int(6 * u), y_of(angle)), (bx1 - int(6 * u), by1), fill, -1)
+    cv2.rectangle(img, (bx0, by0), (bx1, y_of(target)), (40, 110, 40), -1)
+    if math.isfinite(value):
+        reached = k * value >= target
+        fill = GREEN if reached else (ORANGE if k * value > start else GREY)
+        cv2.rectangle(img, (bx0 + int(6 * u), y_of(k * value)), (bx1 - int(6 * u), by1), fill, -1)
     cv2.rectangle(img, (bx0, by0), (bx1, by1), WHITE, max(1, round(2 * u)))
-    ty = y_of(state.target_deg)
+    ty = y_of(target)
     cv2.line(img, (bx0 - int(10 * u), ty), (bx1 + int(10 * u), ty), GREEN, max(2, round(3 * u)))
-    sy = y_of(state.start_deg)
+    sy = y_of(start)
     cv2.line(img, (bx0 - int(6 * u), sy), (bx1 + int(6 * u), sy), GREY, max(1, round(2 * u)))
     tick = 0.6 * u
-    put_text(img, f"{state.target_deg:.0f}°", (bx1 + int(12 * u), ty + int(8 * u)), tick, GREEN, thick)
+    put_text(img, format_value(state.target_line, state.unit), (bx1 + int(12 * u), ty + int(8 * u)), tick, GREEN,
+             thick)
 
     phase = st.phase if st else Phase.REST
     word = PHASE_WORDS.get(phase, str(phase))

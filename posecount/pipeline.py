@@ -15,7 +15,7 @@ from pathlib import Path
 
 from posecount.atomic import atomic_open, atomic_path, ensure_writable_dir
 from posecount.exercises.engine import Phase, RepCounter, RepEvent, SideState
-from posecount.exercises.spec import SIDES, ExerciseSpec, Side
+from posecount.exercises.spec import SIDES, TRACKS, ExerciseSpec, Track
 from posecount.features import FeatureExtractor, Features, ViewSettings
 from posecount.feedback import Coach, Message
 from posecount.overlay import OverlayState, draw_overlay
@@ -53,8 +53,8 @@ class _Tally:
     pose_frames: int = 0
     view_bad_frames: int = 0
     view_issues: Counter[str] = field(default_factory=Counter)
-    side_unseen_frames: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in SIDES})
-    side_below_frames: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in SIDES})
+    side_unseen_frames: dict[Track, int] = field(default_factory=lambda: {s: 0 for s in TRACKS})
+    side_below_frames: dict[Track, int] = field(default_factory=lambda: {s: 0 for s in TRACKS})
     dropped: int = 0
 
 
@@ -91,18 +91,20 @@ class Session:
         self.coach.reset()
 
     @property
-    def states(self) -> dict[Side, SideState]:
+    def states(self) -> dict[Track, SideState]:
         return self.counter.states
 
-    def focus_side(self, working_side: Side | None = None) -> Side:
-        """The leg the screen's gauge and hold ring are about: the one moving, else the working (near) leg,
-        else the one with fewer reps (the next to lift). Its own lines are shown (rest, personal target)."""
-        moving = [s for s in SIDES if self.counter.states[s].phase != Phase.REST]
+    def focus_side(self, working_side: Track | None = None) -> Track:
+        """The track the screen's gauge and hold ring are about: the whole body; else the leg moving, else
+        the working (near) leg, else the one with fewer reps (the next to lift). Its own lines are shown
+        (rest, personal target)."""
+        tracks = self.counter.tracks
+        moving = [s for s in tracks if self.counter.states[s].phase != Phase.REST]
         if moving:
             return moving[0]
-        if working_side is not None:
+        if working_side is not None and working_side in tracks:
             return working_side
-        return min(SIDES, key=lambda s: self.counter.states[s].counted)
+        return min(tracks, key=lambda s: self.counter.states[s].counted)
 
     def overlay_state(self, result: FrameResult, fps: float | None = None,
                       flags: tuple[str, ...] = ()) -> OverlayState:
@@ -110,7 +112,8 @@ class Session:
         side = self.focus_side(result.features.working_side)
         return OverlayState(
             title=self.spec.title, drive_label=self.spec.drive.feature.removesuffix("_deg").replace("_", " "),
-            sides=self.counter.states, start_deg=self.counter.start_deg(side), target_deg=self.counter.target_deg(side),
+            sides=self.counter.states, start_line=self.counter.start_line(side),
+            target_line=self.counter.target_line(side), unit=self.spec.drive.unit, sign=self.spec.drive.sign,
             min_hold_s=self.spec.min_hold_s(side), goal_per_side=self.spec.goal_per_side,
             working_side=result.features.working_side, message=msg.text if msg else None,
             message_tone=msg.tone.value if msg else "step", view_ok=result.features.view_ok, fps=fps, flags=flags,
@@ -126,17 +129,22 @@ class Session:
                 if features.view_issue:
                     t.view_issues[features.view_issue] += 1
             else:
-                for side in self._tracked_sides(features):
-                    if side in features.below_frame:
-                        t.side_below_frames[side] += 1
-                    elif not math.isfinite(features.frame.sides[side].get(self.spec.drive.feature, math.nan)):
-                        t.side_unseen_frames[side] += 1
+                for track in self._tracked(features):
+                    if track in features.below_frame:
+                        t.side_below_frames[track] += 1
+                    elif not math.isfinite(self._drive_value(features, track)):
+                        t.side_unseen_frames[track] += 1
         t.dropped += sum(1 for e in events if e.kind.value == "attempt_dropped")
 
-    def _tracked_sides(self, features: Features) -> tuple[Side, ...]:
-        if self.spec.sides == "near":
+    def _tracked(self, features: Features) -> tuple[Track, ...]:
+        if self.spec.track_kind == "near_leg":
             return (features.working_side,) if features.working_side else ()
-        return SIDES
+        return self.spec.tracks
+
+    def _drive_value(self, features: Features, track: Track) -> float:
+        f = features.frame
+        source = f.body if track == "both" else f.sides[track]
+        return float(source.get(self.spec.drive.feature, math.nan))
 
     def warnings(self, fps: float) -> list[str]:
         t = self.tally
@@ -151,7 +159,8 @@ class Session:
                        f"of the frames with a person (most often: {issue}); those frames were not counted")
         for side, n in t.side_unseen_frames.items():
             if n > 0.1 * max(1, t.pose_frames):
-                out.append(f"the {side} leg was not visible for {n / fps:.1f} s; no reps were counted meanwhile")
+                what = "the legs were" if side == "both" else f"the {side} leg was"
+                out.append(f"{what} not visible for {n / fps:.1f} s; no reps were counted meanwhile")
         for side, n in t.side_below_frames.items():
             if n:
                 out.append(f"the {side} foot was below the bottom of the picture for {n / fps:.1f} s; the leg was "
@@ -240,6 +249,7 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     made_with, settings = provenance(spec, options.model_path if landmarks is None and options else None,
                                      "replayed from a landmarks recording" if landmarks is not None else None)
     report = Report(exercise=spec.name, source=_relative_info(info, video), frames_read=frames_read, reps=reps,
+                    tracks=spec.tracks, unit=spec.drive.unit,
                     pose_detected_fraction=session.tally.pose_frames / max(1, session.tally.frames),
                     warnings=session.warnings(mean_fps), made_with=made_with, settings=settings)
     write_timeline(out_dir / "timeline.png", spec, frames_csv, reps)
@@ -274,7 +284,7 @@ def _add_frame_row(frames_csv: FramesCsv, session: Session, result: FrameResult)
         else:
             values.append(float(f.body.get(name, math.nan)))
     frames_csv.add(result.index, result.timestamp_ms / 1000.0, result.features.pose_found, result.features.view_ok,
-                   values, [session.states[s].phase.value for s in SIDES])
+                   values, [session.states[s].phase.value for s in session.spec.tracks])
 
 
 def _relative_info(info: SourceInfo, video: Path) -> SourceInfo:

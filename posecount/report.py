@@ -16,11 +16,16 @@ import numpy as np
 
 from posecount.atomic import atomic_open, atomic_path
 from posecount.exercises.engine import RepRecord
-from posecount.exercises.spec import SIDES, ExerciseSpec
+from posecount.exercises.spec import SIDES, ExerciseSpec, Track
 from posecount.sources import SourceInfo
 
 SCHEMA_VERSION = 1
 REP_FIELDS = ["index", "side", "start_s", "peak_s", "end_s", "hold_s", "peak_angle_deg", "counted", "faults"]
+
+
+def rep_fields(unit: str = "deg") -> list[str]:
+    """reps.csv's columns: the contract's for a degree drive; a drive in another unit has ``peak_<unit>``."""
+    return REP_FIELDS if unit == "deg" else [("peak_" + unit if f == "peak_angle_deg" else f) for f in REP_FIELDS]
 
 
 @dataclass
@@ -35,11 +40,18 @@ class Report:
     made_with: dict[str, object] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
 
+    #: the spec's tracks: both legs, or ("both",) for an exercise counted for the whole body
+    tracks: tuple[Track, ...] = SIDES
+    unit: str = "deg"  # the drive's unit (reps.csv names its peak column after it)
+
     @property
     def counts(self) -> dict[str, int]:
-        left = sum(1 for r in self.reps if r.counted and r.side == "left")
-        right = sum(1 for r in self.reps if r.counted and r.side == "right")
-        return {"left": left, "right": right, "total": left + right}
+        """Counted reps per leg and in total; a whole-body exercise adds ``both`` (the contract)."""
+        per: dict[str, int] = {s: sum(1 for r in self.reps if r.counted and r.side == s) for s in SIDES}
+        if "both" in self.tracks:
+            both = sum(1 for r in self.reps if r.counted and r.side == "both")
+            return {**per, "both": both, "total": both}
+        return {**per, "total": sum(per.values())}
 
     @property
     def duration_s(self) -> float:
@@ -72,7 +84,7 @@ class Report:
 
     def write_reps_csv(self, path: Path) -> None:
         with atomic_open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=REP_FIELDS, extrasaction="ignore")
+            writer = csv.DictWriter(fh, fieldnames=rep_fields(self.unit), extrasaction="ignore")
             writer.writeheader()
             for rep in self.reps:
                 row = rep.to_dict()
@@ -96,8 +108,8 @@ def provenance(spec: ExerciseSpec, model_path: Path | None = None, landmarks: st
     d = spec.drive
     settings: dict[str, object] = {
         "drive": d.model_dump(exclude={"hold_band_deg"}),
-        "per_side": {side: {"target_deg": spec.target_deg(side), "min_hold_s": spec.min_hold_s(side)}
-                     for side in SIDES},
+        "per_side": {track: {f"target_{d.unit}": spec.target(track), "min_hold_s": spec.min_hold_s(track)}
+                     for track in spec.tracks},
         "personal": bool(spec.per_side),
         "rules": [{"code": r.code, "feature": r.feature, "min": r.min, "max": r.max} for r in spec.rules],
     }
@@ -114,7 +126,7 @@ class FramesCsv:
         self.angle_names = _angle_columns(spec)
         self._writer = csv.writer(fh)
         self._writer.writerow(["frame", "t_s", "pose_found", "view_ok", *self.angle_names,
-                               *(f"phase_{s}" for s in SIDES)])
+                               *(f"phase_{s}" for s in spec.tracks)])
         self.t_s: list[float] = []
         self.values: list[list[float]] = []
 
@@ -127,10 +139,11 @@ class FramesCsv:
 
 
 def _angle_columns(spec: ExerciseSpec) -> list[str]:
-    """The drive angle per side, then each rule's feature (per side, or once for the body)."""
-    names = [f"{spec.drive.feature}_{s}" for s in SIDES]
+    """The drive per leg (or once, for a whole-body drive), then each rule's feature (per leg, or once)."""
+    whole = spec.tracks == ("both",)
+    names = [spec.drive.feature] if whole else [f"{spec.drive.feature}_{s}" for s in SIDES]
     for rule in spec.rules:
-        cols = [f"{rule.feature}_{s}" for s in SIDES] if rule.side == "working" else [rule.feature]
+        cols = [f"{rule.feature}_{s}" for s in SIDES] if rule.side == "working" and not whole else [rule.feature]
         names += [c for c in cols if c not in names]
     return names
 
@@ -144,27 +157,29 @@ def write_timeline(path: Path, spec: ExerciseSpec, frames: FramesCsv, reps: list
 
     t = np.asarray(frames.t_s)
     values = np.asarray(frames.values, dtype=float).reshape(len(t), -1) if len(t) else np.zeros((0, 2))
-    colours = {"left": "#1f77b4", "right": "#ff7f0e"}
+    colours = {"left": "#1f77b4", "right": "#ff7f0e", "both": "#1f77b4"}
     fig, ax = plt.subplots(figsize=(11, 4.2), dpi=110)
-    for i, side in enumerate(SIDES):
+    for i, track in enumerate(spec.tracks):
         if values.shape[0]:
-            ax.plot(t, values[:, i], color=colours[side], lw=1.4, label=f"{spec.drive.feature} ({side})")
+            ax.plot(t, values[:, i], color=colours[track], lw=1.4,
+                    label=spec.drive.feature + ("" if track == "both" else f" ({track})"))
     d = spec.drive
-    ax.axhline(d.target_deg, color="green", ls="--", lw=1, label=f"target {d.target_deg:g}°")
-    ax.axhline(d.start_deg, color="grey", ls=":", lw=1, label=f"attempt starts {d.start_deg:g}°")
+    mark = "°" if d.unit == "deg" else ""
+    ax.axhline(d.target, color="green", ls="--", lw=1, label=f"target {d.target:g}{mark}")
+    ax.axhline(d.start, color="grey", ls=":", lw=1, label=f"attempt starts {d.start:g}{mark}")
     for rep in reps:
         ax.axvspan(rep.start_s, rep.end_s, color="#2ca02c" if rep.counted else "#d62728", alpha=0.15, lw=0)
         label = f"{rep.side[0].upper()}{'✓' if rep.counted else '✗'}"
         if rep.faults:
             label += "\n" + "\n".join(f.replace("_", " ") for f in rep.faults)
-        ax.annotate(label, (rep.peak_s, rep.peak_angle_deg), textcoords="offset points", xytext=(0, 6),
+        ax.annotate(label, (rep.peak_s, rep.peak), textcoords="offset points", xytext=(0, 6),
                     ha="center", fontsize=7)
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("angle (°)")
+    ax.set_ylabel("angle (°)" if d.unit == "deg" else d.unit)
     ax.set_title(f"{spec.title}: {sum(r.counted for r in reps)} counted of {len(reps)} attempts")
-    top = max([d.target_deg, *(r.peak_angle_deg for r in reps)] + ([float(np.nanmax(values))] if np.isfinite(
+    top = max([d.target, d.start, *(r.peak for r in reps)] + ([float(np.nanmax(values))] if np.isfinite(
         values).any() else []))
-    ax.set_ylim(top=top + 0.18 * abs(top) + 5)  # room for the rep labels
+    ax.set_ylim(top=top + 0.18 * abs(top) + (5 if d.unit == "deg" else 0.05))  # room for the rep labels
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8, ncol=4, frameon=False)
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -152,7 +152,7 @@ def test_jitter_inside_the_hysteresis_band_never_counts(spans_s: list[float], de
     for j, span_s in enumerate(spans_s):
         sign = 1 if j % 2 == 0 else -1  # above the line first, then below it, and so on
         for _ in range(round(span_s * 1000 / DT_MS)):
-            angles.append(d.start_deg + sign * JITTER_DEG * depth[k % len(depth)])
+            angles.append(d.start + sign * JITTER_DEG * depth[k % len(depth)])
             k += 1
     hover_end = len(angles)
     angles += [rest] * 30  # the leg is put down
@@ -174,7 +174,7 @@ def test_hovering_just_below_the_target_never_counts(noise: list[float]) -> None
     d = SLR.drive
     counter = RepCounter(SLR)
     for i, n in enumerate(noise):
-        a = d.target_deg - 1e-6 - n * JITTER_DEG
+        a = d.target - 1e-6 - n * JITTER_DEG
         counter.update(FeatureFrame(i * DT_MS, {"left": {d.feature: a}, "right": {d.feature: 0.0}}, {}))
     counter.finish(len(noise) * DT_MS)
     assert counter.counts["total"] == 0

@@ -25,7 +25,7 @@ from posecount.pipeline import replay_track
 
 #: The side leg raise's numbers (target 20°, its spec's speed limit), written out: the tests below draw
 #: motion around them, they do not restate the engine's thresholds as truth.
-RULES = HoldRules(target_deg=20.0, hysteresis_deg=3.0, move_speed_deg_s=9.0)
+RULES = HoldRules(target=20.0, hysteresis=3.0, move_speed_per_s=9.0)
 REST_DEG, PEAK_DEG = 3.0, 35.0
 #: A smooth (minimum-jerk) movement is slower than 9°/s at its ends: here ~0.16 s at the top of the 1.3 s
 #: rise, ~0.25-0.45 s at the start of the 2 s lowering (the smaller the distance, the longer).

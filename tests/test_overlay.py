@@ -24,10 +24,10 @@ def _frame(h: int = 720, w: int = 1280) -> np.ndarray:
 
 
 def _state(**kw: object) -> OverlayState:
-    sides = {"left": SideState("left", phase=Phase.HOLDING, angle_deg=27.0, peak_deg=28.0, hold_s=1.2, counted=4),
-             "right": SideState("right", phase=Phase.REST, angle_deg=3.0, counted=3)}
+    sides = {"left": SideState("left", phase=Phase.HOLDING, value=27.0, peak=28.0, hold_s=1.2, counted=4),
+             "right": SideState("right", phase=Phase.REST, value=3.0, counted=3)}
     base: dict[str, object] = dict(title="Standing side leg raise", drive_label="hip abduction", sides=sides,
-                                   start_deg=10.0, target_deg=20.0, min_hold_s=2.0, goal_per_side=10,
+                                   start_line=10.0, target_line=20.0, min_hold_s=2.0, goal_per_side=10,
                                    message="Hold… 1 s", message_tone="step", fps=29.5)
     base.update(kw)
     return OverlayState(**base)  # type: ignore[arg-type]
@@ -82,7 +82,7 @@ def test_overlay_scales_with_the_frame() -> None:
 
 
 def test_pose_none_nan_angles_and_nan_landmarks() -> None:
-    sides = {"left": SideState("left", angle_deg=math.nan), "right": SideState("right", angle_deg=math.nan)}
+    sides = {"left": SideState("left", value=math.nan), "right": SideState("right", value=math.nan)}
     out = draw_overlay(_frame(), None, _state(sides=sides, message=None, fps=None))
     assert out.shape == (720, 1280, 3)
     pose = _pose()
@@ -150,13 +150,13 @@ def test_setup_guidance_is_prominent() -> None:
 def test_hold_ring_and_target_band() -> None:
     img = _frame()
     holding = draw_overlay(img, None, _state())
-    resting_sides = {"left": SideState("left", angle_deg=2.0), "right": SideState("right", angle_deg=3.0)}
+    resting_sides = {"left": SideState("left", value=2.0), "right": SideState("right", value=3.0)}
     resting = draw_overlay(img, None, _state(sides=resting_sides))
     ring_area = (slice(150, 560), slice(900, 1090))
     assert _near(holding[ring_area], ORANGE, 30).sum() > 300, "a part-filled ring beside the gauge"
     assert not _near(resting[ring_area], ORANGE, 30).any()
     full = draw_overlay(img, None, _state(sides={**_state().sides, "left": SideState(
-        "left", phase=Phase.HOLDING, angle_deg=27.0, hold_s=2.5, counted=4)}))
+        "left", phase=Phase.HOLDING, value=27.0, hold_s=2.5, counted=4)}))
     assert _near(full[ring_area], GREEN, 25).sum() > _near(holding[ring_area], GREEN, 25).sum() + 300
 
 

@@ -42,16 +42,16 @@ def test_any_usual_stance_counts_every_rep(stance_deg: float) -> None:
     c = run(SLR, moves, rest_deg=stance_deg)
     assert [(r.side, r.counted, r.faults) for r in c.reps] == [("left", True, ()), ("right", True, ()),
                                                               ("left", True, ())]
-    assert all(r.rest_deg == pytest.approx(stance_deg, abs=0.5) for r in c.reps)
+    assert all(r.rest == pytest.approx(stance_deg, abs=0.5) for r in c.reps)
 
 
 def test_the_target_is_a_lift_above_rest_never_less_than_the_specs() -> None:
     wide = run(SLR, [Move("left", 8 + 14)], rest_deg=8.0)  # 22° absolute, only 14° above an 8° rest
     assert [r.faults for r in wide.reps] == [("range_too_small",)]
-    assert wide.reps[0].target_deg == pytest.approx(8.0 - 3.0 + SLR.drive.target_deg, abs=0.5)
+    assert wide.reps[0].target == pytest.approx(8.0 - 3.0 + SLR.drive.target, abs=0.5)
     narrow = run(SLR, [Move("left", 19)], rest_deg=0.0)  # 19° above a 0° rest: still short of 20°
     assert [r.faults for r in narrow.reps] == [("range_too_small",)]
-    assert narrow.reps[0].target_deg == SLR.drive.target_deg
+    assert narrow.reps[0].target == SLR.drive.target
 
 
 def test_a_leg_that_never_comes_back_down_is_counted_once() -> None:
@@ -72,7 +72,7 @@ def test_a_slow_lift_does_not_drag_the_rest_level_up() -> None:
     """A lift that creeps up over 3 s (the slow first degrees below the start line) still starts an attempt."""
     c = run(SLR, [Move("right", 30, rise_s=3.0, lower_s=4.0)], rest_deg=3.0)
     assert [(r.side, r.counted) for r in c.reps] == [("right", True)]
-    assert c.reps[0].rest_deg == pytest.approx(3.0, abs=0.5)
+    assert c.reps[0].rest == pytest.approx(3.0, abs=0.5)
 
 
 # -- every attempt is in the report ---------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def test_a_weak_leg_with_its_own_target_counts_and_the_other_keeps_the_specs() -
     assert [(r.side, r.counted, r.faults) for r in c.reps] == [
         ("left", True, ()), ("right", False, ("range_too_small",)), ("right", False, ("hold_too_short",)),
         ("right", True, ())]
-    assert c.reps[0].target_deg == 14.0
+    assert c.reps[0].target == 14.0
 
 
 def test_side_values_and_prescription_files(tmp_path: Path) -> None:

@@ -160,14 +160,15 @@ TRUNK = 'code = "trunk_lean"\nfeature = "trunk_lean_deg"'
 BAD_SPECS = [
     ("misspelt rule feature", SKE, KNEE_BENT, KNEE_BENT.replace("angle", "angel"), "rules[0].feature",
      ["unknown feature 'knee_angel_deg'", "did you mean knee_angle_deg?",
-      "known: ankle_plantarflexion_deg, hip_abduction_deg, knee_angle_deg, knee_flexion_deg, trunk_lean_deg"]),
+      "known: " + ", ".join(sorted(FEATURES))]),
     ("misspelt drive feature", SLR, 'feature = "hip_abduction_deg"   #', 'feature = "hip_abduct_deg"   #',
      "drive.feature", ["unknown feature 'hip_abduct_deg'", "known: "]),
     ("misspelt gate feature", SLR, '[[gates]]\nfeature = "hip_abduction_deg"', '[[gates]]\nfeature = "hip_abduction"',
      "gates[0].feature", ["unknown feature 'hip_abduction'"]),
     ("drive not valid in this view", SKE, 'feature = "knee_angle_deg"      #', 'feature = "hip_abduction_deg"  #',
      "drive.feature", ["hip_abduction_deg is not measured in the side view", "only front",
-                       "side-view features: ankle_plantarflexion_deg, knee_angle_deg, trunk_lean_deg"]),
+                       "side-view features: " + ", ".join(sorted(n for n, f in FEATURES.items()
+                                                                 if "side" in f.views))]),
     ("rule not valid in this view", SLR, 'feature = "knee_flexion_deg"', 'feature = "knee_angle_deg"',
      "rules[1].feature", ["knee_angle_deg is not measured in the front view", "only side"]),
     ("drive in the wrong unit", SKE, "[drive]\n", '[drive]\nunit = "ratio"\n', "drive.unit",
@@ -249,7 +250,13 @@ def test_deg_thresholds_on_a_ratio_feature_are_refused(tmp_path: Path, monkeypat
 
     path = _bad_spec(tmp_path, SKE, 'feature = "knee_angle_deg"      #', 'feature = "foot_lift_ratio"  #')
     with pytest.raises(ConfigError, match=re.escape(
-            f"{path}: drive.feature: foot_lift_ratio is measured in ratio, but the drive's thresholds are in degrees")):
+            f"{path}: drive.unit: 'deg' (the default), but foot_lift_ratio is measured in ratio")):
+        load_spec(path)
+    # In its own unit, the degree thresholds are out of the ratio's range: named as a ratio spec names them.
+    path = _bad_spec(tmp_path, SKE, 'feature = "knee_angle_deg"      #',
+                     'feature = "foot_lift_ratio"\nunit = "ratio" #')
+    with pytest.raises(ConfigError, match=re.escape(
+            f"{path}: drive.start: 115 ratio is outside what foot_lift_ratio")):
         load_spec(path)
     path = _bad_spec(tmp_path, SLR, TRUNK, 'code = "trunk_lean"\nfeature = "stance_width_ratio"\nunit = "deg"')
     with pytest.raises(ConfigError, match=re.escape(f"{path}: rules[0].unit: 'deg', but stance_width_ratio is "
@@ -264,7 +271,7 @@ def test_deg_thresholds_on_a_ratio_feature_are_refused(tmp_path: Path, monkeypat
 
 def test_a_personal_target_beyond_what_the_feature_measures_is_refused() -> None:
     spec = get_exercise("seated-knee-extension")
-    with pytest.raises(Exception, match="at most 180"):
+    with pytest.raises(Exception, match="within 0-180"):
         spec.personalised({"left": 185.0})
 
 

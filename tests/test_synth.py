@@ -358,9 +358,9 @@ def test_rules_agree_with_the_engine_defaults() -> None:
     for name, rules in RULES.items():
         spec = exercises.get_exercise(name)
         d = spec.drive
-        assert (d.start_deg, d.target_deg, d.hysteresis_deg, d.min_hold_s, d.min_lower_s) == (
+        assert (d.start, d.target, d.hysteresis, d.min_hold_s, d.min_lower_s) == (
             rules.start_deg, rules.target_deg, rules.hysteresis_deg, rules.min_hold_s, rules.min_lower_s)
-        assert getattr(d, "hold_max_speed_deg_s", rules.hold_max_speed_deg_s) == rules.hold_max_speed_deg_s
+        assert d.hold_max_speed_per_s == rules.hold_max_speed_deg_s
         by_code = {r.code: r for r in spec.rules}
         assert by_code["trunk_lean"].max == rules.lean_threshold_deg
         if name == "side-leg-raise":

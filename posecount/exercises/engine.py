@@ -6,11 +6,16 @@ Per side::
       ^                        |                                                  |
       +---- angle < start - hysteresis (attempt ends: verdict) -------------------+
 
-Time comes only from frame timestamps. Thresholds are relative to the person's own rest: each leg's rest
+One such machine runs per *track* of the spec: each leg (a side leg raise; a seated knee extension, whose
+near leg is the one measured), or the whole body (a sit-to-stand: one count, ``side`` "both"). The drive
+is any registered feature, in degrees or a ratio, rising or falling away from rest; the engine works on
+``sign * value`` so that "up" is always away from rest, and reports values in the drive's own terms.
+
+Time comes only from frame timestamps. Thresholds are relative to the person's own rest: each track's rest
 level is learned from its frames at rest (the median of the last second), and the start line (and, where
-the spec says so, the target) moves with it, within ``rest_shift_max_deg`` of the spec's ``rest_deg``; so
-a wide stance is not an open attempt, and a leg that never comes back down cannot ratchet the lines up.
-The target never drops below the spec's own.
+the spec says so, the target) moves with it, within ``rest_shift_max`` of the spec's ``rest``; so a wide
+stance is not an open attempt, and a leg that never comes back down cannot ratchet the lines up. The
+target never drops below the spec's own.
 
 The hold is :mod:`posecount.exercises.hold`'s, one definition for the screen and the verdict: "hold
 complete" on screen means the report counts the hold. While an attempt is open its samples are kept
@@ -40,7 +45,7 @@ from enum import StrEnum
 import numpy as np
 
 from posecount.exercises.hold import HoldRules, HoldTracker
-from posecount.exercises.spec import SIDES, ExerciseSpec, FormRule, Side
+from posecount.exercises.spec import SIDES, ExerciseSpec, FormRule, Side, Track
 
 
 def _min_jerk_time(fraction: float) -> float:
@@ -67,6 +72,9 @@ REST_MIN_SAMPLES = 10
 #: A frame at rest is settled when the leg has stayed within this range over the last REST_SETTLE_S.
 REST_SETTLE_S = 0.5
 REST_SETTLE_RANGE_DEG = 2.5
+#: ... which is this share of the side leg raise's start line above rest (10° - 3°); a drive in another unit
+#: settles within the same share of its own start line's distance from rest.
+REST_SETTLE_REFERENCE_DEG = 7.0
 
 
 class Phase(StrEnum):
@@ -90,33 +98,44 @@ class RepRecord:
     """One attempt and its verdict; the fields of ``reps`` in report.json."""
 
     index: int
-    side: Side
+    side: Track  # a leg, or "both" for an exercise counted for the whole body
     start_s: float
     peak_s: float
     end_s: float
     hold_s: float
-    peak_angle_deg: float
+    peak: float  # the drive's furthest point from rest, in ``unit``
     counted: bool
     faults: tuple[str, ...]
     lower_s: float | None = None
-    target_deg: float | None = None  # the target in force for this attempt (it follows the leg's rest)
-    rest_deg: float | None = None  # the leg's learned rest level when the attempt began
+    target: float | None = None  # the target in force for this attempt (it follows the track's rest)
+    rest: float | None = None  # the track's learned rest level when the attempt began
+    unit: str = "deg"  # the drive's unit
+
+    @property
+    def peak_angle_deg(self) -> float:
+        """The peak of a degree drive (the contract's ``peak_angle_deg``); NaN for a drive in another unit."""
+        return self.peak if self.unit == "deg" else math.nan
 
     def to_dict(self) -> dict[str, object]:
+        """The fields of ``reps`` in report.json: a degree drive's values as ``peak_angle_deg``,
+        ``target_deg``, ``rest_deg`` (the contract's names), a ratio drive's as ``peak_ratio`` ..."""
+        digits = 1 if self.unit == "deg" else 3
+        suffix = "angle_deg" if self.unit == "deg" else self.unit
+        line_suffix = "deg" if self.unit == "deg" else self.unit
         return {
             "index": self.index, "side": self.side, "start_s": round(self.start_s, 3),
             "peak_s": round(self.peak_s, 3), "end_s": round(self.end_s, 3), "hold_s": round(self.hold_s, 2),
-            "peak_angle_deg": round(self.peak_angle_deg, 1), "counted": self.counted,
+            f"peak_{suffix}": round(self.peak, digits), "counted": self.counted,
             "faults": list(self.faults),
-            **({"target_deg": round(self.target_deg, 1)} if self.target_deg is not None else {}),
-            **({"rest_deg": round(self.rest_deg, 1)} if self.rest_deg is not None else {}),
+            **({f"target_{line_suffix}": round(self.target, digits)} if self.target is not None else {}),
+            **({f"rest_{line_suffix}": round(self.rest, digits)} if self.rest is not None else {}),
         }
 
 
 @dataclass(frozen=True)
 class RepEvent:
     kind: EventKind
-    side: Side
+    side: Track
     timestamp_ms: int
     rep: RepRecord | None = None
     code: str | None = None
@@ -125,12 +144,13 @@ class RepEvent:
 
 @dataclass
 class SideState:
-    """What the screen needs to know of one side; read-only for everyone but the engine."""
+    """What the screen needs to know of one track (a leg, or the whole body); read-only for everyone but the
+    engine. Values are the drive's, in its unit."""
 
-    side: Side
+    side: Track
     phase: Phase = Phase.REST
-    angle_deg: float = math.nan
-    peak_deg: float = math.nan
+    value: float = math.nan
+    peak: float = math.nan
     hold_s: float = 0.0  # live estimate of the current hold
     counted: int = 0
     attempts: int = 0
@@ -143,9 +163,10 @@ class _Attempt:
     start_ms: int
     hold: HoldTracker
     rule_values: dict[str, list[float]] = field(default_factory=dict)
-    rest_level_deg: float = math.nan
-    start_deg: float = math.nan  # the lines in force for this attempt (from the leg's rest when it began)
-    target_deg: float = math.nan
+    # The lines in force for this attempt (from the track's rest when it began), signed: sign * value.
+    rest_level: float = math.nan
+    start: float = math.nan
+    target: float = math.nan
     last_seen_ms: int = 0
     reached: bool = False
     hold_done: bool = False
@@ -160,39 +181,46 @@ class FeatureFrame:
 
     timestamp_ms: int
     sides: Mapping[Side, Mapping[str, float]]
-    body: Mapping[str, float]
+    body: Mapping[str, float]  # whole-body features (a whole-body drive is read from here)
     #: legs with no angle that are known to be at rest (partial framing: the foot hangs below the picture)
     at_rest_unseen: frozenset[Side] = frozenset()
 
 
 class RepCounter:
-    """Runs one :class:`ExerciseSpec` on a stream of :class:`FeatureFrame`. Pure: no pixels, no clock."""
+    """Runs one :class:`ExerciseSpec` on a stream of :class:`FeatureFrame`. Pure: no pixels, no clock.
+
+    One state machine per track of the spec (each leg, or the whole body). Internally every value is
+    signed (``drive.sign * value``) so that it rises away from rest whichever way the drive moves; what
+    leaves the engine (states, reps) is in the drive's own terms.
+    """
 
     def __init__(self, spec: ExerciseSpec) -> None:
         self.spec = spec
-        self.states: dict[Side, SideState] = {s: SideState(side=s) for s in SIDES}
+        self.tracks: tuple[Track, ...] = spec.tracks
+        self._sign = spec.drive.sign
+        self.states: dict[Track, SideState] = {s: SideState(side=s) for s in self.tracks}
         self.reps: list[RepRecord] = []
-        self._attempts: dict[Side, _Attempt | None] = {s: None for s in SIDES}
-        self._rest: dict[Side, deque[float]] = {s: deque(maxlen=REST_SAMPLES) for s in SIDES}
-        self._settling: dict[Side, deque[tuple[int, float]]] = {s: deque() for s in SIDES}
+        self._attempts: dict[Track, _Attempt | None] = {s: None for s in self.tracks}
+        self._rest: dict[Track, deque[float]] = {s: deque(maxlen=REST_SAMPLES) for s in self.tracks}
+        self._settling: dict[Track, deque[tuple[int, float]]] = {s: deque() for s in self.tracks}
 
     # -- public ---------------------------------------------------------------------------------------
     def update(self, frame: FeatureFrame) -> list[RepEvent]:
         events: list[RepEvent] = []
-        for side in SIDES:
-            events.extend(self._update_side(side, frame))
+        for track in self.tracks:
+            events.extend(self._update_track(track, frame))
         return events
 
     def finish(self, timestamp_ms: int) -> list[RepEvent]:
         """End of the session: an attempt still open is closed as ``incomplete`` (never counted)."""
         events = []
-        for side in SIDES:
-            attempt = self._attempts[side]
+        for track in self.tracks:
+            attempt = self._attempts[track]
             if attempt is not None and attempt.hold.times_ms:
                 if attempt.rest_since_ms is not None:  # already back at rest, just not confirmed yet
-                    events.append(self._close(side, attempt, attempt.rest_since_ms))
+                    events.append(self._close(track, attempt, attempt.rest_since_ms))
                 else:
-                    events.append(self._close(side, attempt, attempt.hold.times_ms[-1], fault="incomplete"))
+                    events.append(self._close(track, attempt, attempt.hold.times_ms[-1], fault="incomplete"))
         return events
 
     def reset(self) -> None:
@@ -200,106 +228,129 @@ class RepCounter:
 
     @property
     def counts(self) -> dict[str, int]:
-        left, right = self.states["left"].counted, self.states["right"].counted
-        return {"left": left, "right": right, "total": left + right}
+        """Counted reps per leg and in total; an exercise counted for the whole body adds ``both``."""
+        per = {s: self.states[s].counted if s in self.states else 0 for s in SIDES}
+        if "both" in self.states:
+            both = self.states["both"].counted
+            return {**per, "both": both, "total": both}
+        return {**per, "total": sum(per.values())}
 
-    # -- the lines, relative to each leg's rest -------------------------------------------------------
-    def rest_shift_deg(self, side: Side) -> float:
-        """How far this leg's learned rest level sits from the spec's ``rest_deg`` (bounded), in degrees."""
+    # -- the lines, relative to each track's rest (in the drive's unit) --------------------------------
+    def rest_shift(self, track: Track) -> float:
+        """How far this track's learned rest level sits from the spec's ``rest`` (bounded), signed."""
         d = self.spec.drive
-        rest = self._rest[side]
-        if d.rest_deg is None or len(rest) < REST_MIN_SAMPLES:
+        rest = self._rest[track]
+        if d.rest is None or len(rest) < REST_MIN_SAMPLES:
             return 0.0
-        shift = float(np.median(rest)) - d.rest_deg
-        return min(max(shift, -d.rest_shift_max_deg), d.rest_shift_max_deg)
+        shift = float(np.median(rest)) - self._sign * d.rest
+        return min(max(shift, -d.rest_shift_max), d.rest_shift_max)
 
-    def start_deg(self, side: Side) -> float:
-        return self.spec.drive.start_deg + self.rest_shift_deg(side)
+    def start_line(self, track: Track) -> float:
+        """Where an attempt starts for this track now, in the drive's unit."""
+        return self._sign * self._start_signed(track)
 
-    def target_deg(self, side: Side) -> float:
-        d = self.spec.drive
-        shift = self.rest_shift_deg(side) if d.target_follows_rest else 0.0
-        return self._base_target(side) + max(0.0, shift)
+    def target_line(self, track: Track) -> float:
+        """The target in force for this track now (personal, moved with its rest), in the drive's unit."""
+        return self._sign * self._target_signed(track)
 
-    def _base_target(self, side: Side) -> float:
-        return self.spec.target_deg(side)
+    def _start_signed(self, track: Track) -> float:
+        return self._sign * self.spec.drive.start + self.rest_shift(track)
 
-    def _learn_rest(self, side: Side, t_ms: int, angle: float) -> None:
-        """Add a frame at rest to the leg's rest level, once the leg has settled there: the last
-        ``REST_SETTLE_S`` within ``REST_SETTLE_RANGE_DEG``. A leg on its way up (a slow lift still under the
-        start line) never settles, so it cannot drag the rest level, and with it the lines, up after it."""
-        recent = self._settling[side]
-        recent.append((t_ms, angle))
+    def _target_signed(self, track: Track) -> float:
+        shift = self.rest_shift(track) if self.spec.drive.target_follows_rest else 0.0
+        return self._sign * self.spec.target(track) + max(0.0, shift)
+
+    def _learn_rest(self, track: Track, t_ms: int, value: float) -> None:
+        """Add a frame at rest to the track's rest level, once it has settled there: the last
+        ``REST_SETTLE_S`` within ``REST_SETTLE_RANGE_DEG`` (a ratio drive: that share of its start line's
+        distance from rest). A leg on its way up (a slow lift still under the start line) never settles, so
+        it cannot drag the rest level, and with it the lines, up after it."""
+        recent = self._settling[track]
+        recent.append((t_ms, value))
         while recent and t_ms - recent[0][0] > REST_SETTLE_S * 1000:
             recent.popleft()
         values = [a for _, a in recent]
-        if t_ms - recent[0][0] >= 0.8 * REST_SETTLE_S * 1000 and max(values) - min(values) <= REST_SETTLE_RANGE_DEG:
-            self._rest[side].append(angle)
+        if t_ms - recent[0][0] >= 0.8 * REST_SETTLE_S * 1000 and max(values) - min(values) <= self._settle_range():
+            self._rest[track].append(value)
+
+    def _settle_range(self) -> float:
+        d = self.spec.drive
+        if d.unit == "deg" or d.rest is None:
+            return REST_SETTLE_RANGE_DEG
+        return REST_SETTLE_RANGE_DEG / REST_SETTLE_REFERENCE_DEG * abs(d.start - d.rest)
 
     # -- the state machine ----------------------------------------------------------------------------
-    def _update_side(self, side: Side, frame: FeatureFrame) -> list[RepEvent]:
+    def _value(self, track: Track, frame: FeatureFrame) -> float:
+        feature = self.spec.drive.feature
+        if track == "both":
+            return float(frame.body.get(feature, math.nan))
+        return float(frame.sides.get(track, {}).get(feature, math.nan))
+
+    def _update_track(self, track: Track, frame: FeatureFrame) -> list[RepEvent]:
         d = self.spec.drive
-        st = self.states[side]
+        st = self.states[track]
         t = frame.timestamp_ms
-        angle = float(frame.sides.get(side, {}).get(d.feature, math.nan))
-        st.angle_deg = angle
-        st.visible = math.isfinite(angle)
-        if st.visible and not self._gates_pass(side, frame):
-            angle = math.nan  # not this exercise right now: frozen like an unseen leg
-        attempt = self._attempts[side]
-        if not math.isfinite(angle) and side in frame.at_rest_unseen:
-            return self._at_rest_unseen(side, attempt, t)
-        if not math.isfinite(angle):
+        raw = self._value(track, frame)
+        st.value = raw
+        st.visible = math.isfinite(raw)
+        value = self._sign * raw
+        if st.visible and not self._gates_pass(track, frame):
+            value = math.nan  # not this exercise right now: frozen like an unseen leg
+        attempt = self._attempts[track]
+        if not math.isfinite(value) and track in frame.at_rest_unseen:
+            return self._at_rest_unseen(track, attempt, t)
+        if not math.isfinite(value):
             if attempt is not None and t - attempt.last_seen_ms > d.max_gap_s * 1000:
                 if attempt.rest_since_ms is not None:  # it was back at rest when it went out of sight
-                    return [self._close(side, attempt, attempt.rest_since_ms)]
-                return [self._close(side, attempt, attempt.last_seen_ms, fault="lost_sight"),
-                        RepEvent(EventKind.ATTEMPT_DROPPED, side, t, message=f"Lost sight of your {side} leg")]
+                    return [self._close(track, attempt, attempt.rest_since_ms)]
+                what = "your legs" if track == "both" else f"your {track} leg"
+                return [self._close(track, attempt, attempt.last_seen_ms, fault="lost_sight"),
+                        RepEvent(EventKind.ATTEMPT_DROPPED, track, t, message=f"Lost sight of {what}")]
             return []
 
         if attempt is None:
-            if angle > self.start_deg(side):
-                return self._open(side, frame, angle)
-            self._learn_rest(side, t, angle)
+            if value > self._start_signed(track):
+                return self._open(track, frame, value)
+            self._learn_rest(track, t, value)
             return []
 
         events: list[RepEvent] = []
         attempt.last_seen_ms = t
-        self._record(attempt, frame, side, angle)
-        st.peak_deg = max(st.peak_deg, angle) if math.isfinite(st.peak_deg) else angle
+        self._record(attempt, frame, track, value)
+        st.peak = raw if not math.isfinite(st.peak) else self._sign * max(self._sign * st.peak, value)
 
-        if angle < attempt.start_deg - d.hysteresis_deg:
+        if value < attempt.start - d.hysteresis:
             # Back at rest, once it has stayed there: a leg cannot drop from the top to rest and back in a
             # few frames, so a shorter dip is a landmark glitch, not the end of the attempt.
             if attempt.rest_since_ms is None:
                 attempt.rest_since_ms = t
             if t - attempt.rest_since_ms >= d.rest_confirm_s * 1000:
-                events.append(self._close(side, attempt, attempt.rest_since_ms))
-                self._learn_rest(side, t, angle)
+                events.append(self._close(track, attempt, attempt.rest_since_ms))
+                self._learn_rest(track, t, value)
                 return events
         else:
             attempt.rest_since_ms = None
         if t - attempt.start_ms > MAX_ATTEMPT_S * 1000:
-            return [self._close(side, attempt, t, fault="incomplete"),
-                    RepEvent(EventKind.ATTEMPT_DROPPED, side, t, message="Rest your leg")]
+            return [self._close(track, attempt, t, fault="incomplete"),
+                    RepEvent(EventKind.ATTEMPT_DROPPED, track, t, message="Rest your leg")]
 
         hold = attempt.hold
         if hold.reached and not attempt.reached:
             attempt.reached = True
-            events.append(RepEvent(EventKind.TARGET_REACHED, side, t))
+            events.append(RepEvent(EventKind.TARGET_REACHED, track, t))
         if hold.current is not None:
             st.phase = Phase.HOLDING
-        elif st.phase == Phase.HOLDING or (attempt.reached and angle < attempt.target_deg):
+        elif st.phase == Phase.HOLDING or (attempt.reached and value < attempt.target):
             st.phase = Phase.LOWERING
         st.hold_s = hold.current_s
-        if not attempt.hold_done and st.hold_s >= self.spec.min_hold_s(side):
+        if not attempt.hold_done and st.hold_s >= self.spec.min_hold_s(track):
             attempt.hold_done = True
-            events.append(RepEvent(EventKind.HOLD_COMPLETE, side, t))
-        events.extend(self._live_rules(side, attempt, frame, t))
+            events.append(RepEvent(EventKind.HOLD_COMPLETE, track, t))
+        events.extend(self._live_rules(track, attempt, frame, t))
         return events
 
-    def _at_rest_unseen(self, side: Side, attempt: _Attempt | None, t: int) -> list[RepEvent]:
-        """A leg known to be at rest without an angle: an open attempt ends as if the leg were seen back at
+    def _at_rest_unseen(self, track: Track, attempt: _Attempt | None, t: int) -> list[RepEvent]:
+        """A leg known to be at rest without a value: an open attempt ends as if the leg were seen back at
         rest (confirmed the same way); nothing is learned of the rest level."""
         if attempt is None:
             return []
@@ -307,49 +358,49 @@ class RepCounter:
         if attempt.rest_since_ms is None:
             attempt.rest_since_ms = t
         if t - attempt.rest_since_ms >= self.spec.drive.rest_confirm_s * 1000:
-            return [self._close(side, attempt, attempt.rest_since_ms)]
+            return [self._close(track, attempt, attempt.rest_since_ms)]
         return []
 
-    def _gates_pass(self, side: Side, frame: FeatureFrame) -> bool:
-        other: Side = "right" if side == "left" else "left"
+    def _gates_pass(self, track: Track, frame: FeatureFrame) -> bool:
         for gate in self.spec.gates:
-            if gate.side == "body":
+            if gate.side == "body" or track == "both":
                 value = frame.body.get(gate.feature, math.nan)
             else:
-                value = frame.sides.get(side if gate.side == "working" else other, {}).get(gate.feature, math.nan)
+                other: Side = "right" if track == "left" else "left"
+                value = frame.sides.get(track if gate.side == "working" else other, {}).get(gate.feature, math.nan)
             if not gate.passes(float(value)):
                 return False
         return True
 
-    def _open(self, side: Side, frame: FeatureFrame, angle: float) -> list[RepEvent]:
+    def _open(self, track: Track, frame: FeatureFrame, value: float) -> list[RepEvent]:
         d = self.spec.drive
-        rest = self._rest[side]
-        target = self.target_deg(side)
-        rules = HoldRules(target_deg=target, hysteresis_deg=d.hysteresis_deg, move_speed_deg_s=d.hold_max_speed_deg_s,
+        rest = self._rest[track]
+        target = self._target_signed(track)
+        rules = HoldRules(target=target, hysteresis=d.hysteresis, move_speed_per_s=d.hold_max_speed_per_s,
                           window_s=d.hold_window_s, grace_s=d.hold_grace_s, max_gap_s=d.max_gap_s)
+        start = self._start_signed(track)
         attempt = _Attempt(start_ms=frame.timestamp_ms, hold=HoldTracker(rules), last_seen_ms=frame.timestamp_ms,
-                           rest_level_deg=float(np.median(rest)) if rest else self.start_deg(side),
-                           start_deg=self.start_deg(side), target_deg=target)
-        self._attempts[side] = attempt
-        st = self.states[side]
-        st.phase, st.peak_deg, st.hold_s = Phase.LIFTING, angle, 0.0
-        self._record(attempt, frame, side, angle)
-        return [RepEvent(EventKind.ATTEMPT_STARTED, side, frame.timestamp_ms)]
+                           rest_level=float(np.median(rest)) if rest else start, start=start, target=target)
+        self._attempts[track] = attempt
+        st = self.states[track]
+        st.phase, st.peak, st.hold_s = Phase.LIFTING, self._sign * value, 0.0
+        self._record(attempt, frame, track, value)
+        return [RepEvent(EventKind.ATTEMPT_STARTED, track, frame.timestamp_ms)]
 
-    def _record(self, attempt: _Attempt, frame: FeatureFrame, side: Side, angle: float) -> None:
-        attempt.hold.add(frame.timestamp_ms, angle)  # the attempt's samples: its hold tracker keeps them
+    def _record(self, attempt: _Attempt, frame: FeatureFrame, track: Track, value: float) -> None:
+        attempt.hold.add(frame.timestamp_ms, value)  # the attempt's samples: its hold tracker keeps them
         for rule in self.spec.rules:
-            attempt.rule_values.setdefault(rule.code, []).append(_rule_value(rule, frame, side))
+            attempt.rule_values.setdefault(rule.code, []).append(_rule_value(rule, frame, track))
 
-    def _live_rules(self, side: Side, attempt: _Attempt, frame: FeatureFrame, t: int) -> list[RepEvent]:
+    def _live_rules(self, track: Track, attempt: _Attempt, frame: FeatureFrame, t: int) -> list[RepEvent]:
         events = []
         active: list[str] = []
-        phase = self.states[side].phase
+        phase = self.states[track].phase
         for rule in self.spec.rules:
             if rule.window == "hold" and phase != Phase.HOLDING:
                 attempt.violation_since_ms.pop(rule.code, None)
                 continue
-            value = _rule_value(rule, frame, side)
+            value = _rule_value(rule, frame, track)
             if not (math.isfinite(value) and rule.violated(value)):
                 attempt.violation_since_ms.pop(rule.code, None)
                 continue
@@ -358,30 +409,30 @@ class RepCounter:
                 active.append(rule.code)
                 if rule.code not in attempt.live_faults:
                     attempt.live_faults.add(rule.code)
-                    events.append(RepEvent(EventKind.FORM_FAULT, side, t, code=rule.code, message=rule.message))
-        self.states[side].active_faults = tuple(active)
+                    events.append(RepEvent(EventKind.FORM_FAULT, track, t, code=rule.code, message=rule.message))
+        self.states[track].active_faults = tuple(active)
         return events
 
     # -- the verdict ----------------------------------------------------------------------------------
-    def _close(self, side: Side, attempt: _Attempt, t_end: int, fault: str | None = None) -> RepEvent:
+    def _close(self, track: Track, attempt: _Attempt, t_end: int, fault: str | None = None) -> RepEvent:
         """The verdict on an attempt; ``fault`` (``incomplete``, ``lost_sight``) when it did not end at rest."""
         d = self.spec.drive
         hold = attempt.hold
         hold.flush()
         t_ms = np.asarray(hold.times_ms, dtype=np.float64)
-        angle = _median5(np.asarray(hold.angles_deg, dtype=np.float64))
-        i_peak = int(np.nanargmax(angle))
-        peak = float(angle[i_peak])
+        value = _median5(np.asarray(hold.values, dtype=np.float64))
+        i_peak = int(np.nanargmax(value))
+        peak = float(value[i_peak])
         reached = hold.reached
         run = hold.best if reached else None
         hold_s = run.duration_s if run is not None else 0.0
         lo, hi = (run.first, run.last) if run is not None else (i_peak, i_peak)
-        lower_s = _lowering_s(t_ms[hi:], angle[hi:], attempt.rest_level_deg, peak)
+        lower_s = _lowering_s(t_ms[hi:], value[hi:], attempt.rest_level, peak)
 
         faults: list[str] = []
         if not reached:
             faults.append("range_too_small")
-        elif hold_s < self.spec.min_hold_s(side):
+        elif hold_s < self.spec.min_hold_s(track):
             faults.append("hold_too_short")
         if fault is not None:
             faults.append(fault)
@@ -397,23 +448,24 @@ class RepCounter:
             elif _sustained(t_ms, values, rule):
                 faults.append(rule.code)
 
-        counted = bool(reached and hold_s >= self.spec.min_hold_s(side) and fault is None)
+        counted = bool(reached and hold_s >= self.spec.min_hold_s(track) and fault is None)
+        k = self._sign
         rep = RepRecord(
-            index=len(self.reps) + 1, side=side, start_s=attempt.start_ms / 1000.0,
+            index=len(self.reps) + 1, side=track, start_s=attempt.start_ms / 1000.0,
             peak_s=float(t_ms[lo]) / 1000.0, end_s=t_end / 1000.0,
-            hold_s=hold_s, peak_angle_deg=peak, counted=counted, faults=tuple(faults), lower_s=lower_s,
-            target_deg=attempt.target_deg, rest_deg=attempt.rest_level_deg)
+            hold_s=hold_s, peak=k * peak, counted=counted, faults=tuple(faults), lower_s=lower_s,
+            target=k * attempt.target, rest=k * attempt.rest_level, unit=d.unit)
         self.reps.append(rep)
-        st = self.states[side]
+        st = self.states[track]
         st.attempts += 1
         st.counted += int(counted)
-        st.phase, st.hold_s, st.peak_deg, st.active_faults = Phase.REST, 0.0, math.nan, ()
-        self._attempts[side] = None
-        return RepEvent(EventKind.REP_FINISHED, side, t_end, rep=rep)
+        st.phase, st.hold_s, st.peak, st.active_faults = Phase.REST, 0.0, math.nan, ()
+        self._attempts[track] = None
+        return RepEvent(EventKind.REP_FINISHED, track, t_end, rep=rep)
 
 
-def _rule_value(rule: FormRule, frame: FeatureFrame, side: Side) -> float:
-    source = frame.sides.get(side, {}) if rule.side == "working" else frame.body
+def _rule_value(rule: FormRule, frame: FeatureFrame, track: Track) -> float:
+    source = frame.sides.get(track, {}) if rule.side == "working" and track != "both" else frame.body
     return float(source.get(rule.feature, math.nan))
 
 
@@ -428,20 +480,20 @@ def _median5(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _lowering_s(t_ms: np.ndarray, angle: np.ndarray, rest_deg: float, peak_deg: float) -> float | None:
+def _lowering_s(t_ms: np.ndarray, value: np.ndarray, rest: float, peak: float) -> float | None:
     """How long lowering takes from the peak to rest, measured between 80 % and 30 % of the way and
     scaled to 100 % by :data:`LOWER_SPAN_FRACTION` (the ends of a movement are slow and noisy; its middle
     is not)."""
-    amplitude = peak_deg - rest_deg
+    amplitude = peak - rest
     if not math.isfinite(amplitude) or amplitude <= 0 or t_ms.size < 2:
         return None
-    level80 = rest_deg + 0.8 * amplitude
-    level30 = rest_deg + 0.3 * amplitude
-    below80 = np.flatnonzero(angle <= level80)
+    level80 = rest + 0.8 * amplitude
+    level30 = rest + 0.3 * amplitude
+    below80 = np.flatnonzero(value <= level80)
     if below80.size == 0:
         return None
     i80 = int(below80[0])
-    below30 = np.flatnonzero(angle[i80:] <= level30)
+    below30 = np.flatnonzero(value[i80:] <= level30)
     t30 = t_ms[i80 + int(below30[0])] if below30.size else t_ms[-1]
     return float((t30 - t_ms[i80]) / 1000.0 / LOWER_SPAN_FRACTION)
 

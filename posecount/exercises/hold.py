@@ -7,14 +7,16 @@ on purpose. So a frame is *held* when
   reached in this attempt, down to ``target - hysteresis``, so landmark jitter at the line does not cut the
   hold), and
 * the leg is not moving deliberately: the slope of the angle over ``window_s`` centred on the frame (a
-  Theil-Sen slope, which a glitch of a frame or two cannot swing) is at most ``move_speed_deg_s`` either way.
+  Theil-Sen slope, which a glitch of a frame or two cannot swing) is at most ``move_speed_per_s`` either way.
 
 Why a slope over a window and no band around the peak: people with weak legs sway and tremble while they
 hold. Over a 0.6 s window the slope of natural sway (±2° at 0.5 Hz) is at most ~6°/s, of a ±1.5° tremor at
 1 Hz ~6.5°/s (the window averages it), of a 4-8 Hz tremor under 1°/s; a slow sag of a tiring leg is a few
 degrees a second. A deliberate lift or lowering is faster for most of its way (a controlled 25° lowering
 over 2 s peaks near 23°/s on a minimum-jerk profile), so its slow first and last few degrees are the only
-part of it that can pass as held. The limits per exercise are in its spec (``hold_max_speed_deg_s``).
+part of it that can pass as held. The limits per exercise are in its spec (``hold_max_speed_per_s``; a drive
+in another unit than degrees, e.g. a ratio, states its own). Values are the drive's, signed to rise away
+from rest (the engine's ``sign * value``).
 
 A hold is a run of held frames. A dip (frames seen and not held) shorter than ``grace_s`` is bridged;
 frames never seen (skipped by a busy live loop, a landmark lost for a moment) do not break a run unless
@@ -38,9 +40,9 @@ import numpy as np
 class HoldRules:
     """What a hold is for one exercise (from its :class:`~posecount.exercises.spec.DriveSpec`)."""
 
-    target_deg: float
-    hysteresis_deg: float
-    move_speed_deg_s: float
+    target: float  # in the drive's unit, signed so that it rises away from rest (degrees for an angle)
+    hysteresis: float
+    move_speed_per_s: float
     window_s: float = 0.6
     grace_s: float = 0.25
     max_gap_s: float = 1.0
@@ -81,11 +83,11 @@ class HoldTracker:
         self.best: HoldRun | None = None
 
     # -- input ------------------------------------------------------------------------------------------
-    def add(self, t_ms: int, angle_deg: float) -> None:
+    def add(self, t_ms: int, value: float) -> None:
         if self._t:
             self._intervals.append(t_ms - self._t[-1])
         self._t.append(t_ms)
-        self._a.append(angle_deg)
+        self._a.append(value)
         half_ms = self.rules.window_s * 500.0
         while self._decided < len(self._t) and self._t[self._decided] + half_ms <= t_ms:
             self._decide(self._decided)
@@ -102,7 +104,8 @@ class HoldTracker:
         return self._t
 
     @property
-    def angles_deg(self) -> list[float]:
+    def values(self) -> list[float]:
+        """Every sample's drive value (degrees for an angle), in order."""
         return self._a
 
     @property
@@ -136,9 +139,9 @@ class HoldTracker:
         r = self.rules
         t = self._t[i]
         a = float(np.median(self._a[max(0, i - 2):i + 3]))  # one wild frame can neither reach nor hold
-        level = r.target_deg - r.hysteresis_deg if self._reached else r.target_deg
-        held = a >= level and abs(self._slope(i)) <= r.move_speed_deg_s
-        self._reached = self._reached or a >= r.target_deg
+        level = r.target - r.hysteresis if self._reached else r.target
+        held = a >= level and abs(self._slope(i)) <= r.move_speed_per_s
+        self._reached = self._reached or a >= r.target
         self._decided = i + 1
         if held:
             if self._run is not None:

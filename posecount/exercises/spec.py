@@ -17,13 +17,17 @@ import difflib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from posecount.features.registry import FeatureDef
 
 Side = Literal["left", "right"]
 SIDES: tuple[Side, Side] = ("left", "right")
+#: What a spec counts: each leg (``left``, ``right``) or the whole body (``both``: one count, both legs).
+Track = Literal["left", "right", "both"]
+TRACKS: tuple[Track, Track, Track] = ("left", "right", "both")
+TrackKind = Literal["per_leg", "near_leg", "whole_body"]
 Unit = Literal["deg", "ratio"]
 FieldPath = tuple[str | int, ...]
 
@@ -49,45 +53,76 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class DriveSpec(_Frozen):
-    """The angle that drives a rep, per side, and the thresholds of the rep state machine.
+def _alias(name: str, old: str) -> AliasChoices:
+    """A threshold's name, and its older name with the unit (``start_deg``) that degree specs still use."""
+    return AliasChoices(name, old)
 
-    The angle rises away from rest: rest_deg < start_deg < target_deg.
+
+class DriveSpec(_Frozen):
+    """The feature that drives a rep (per leg or whole-body) and the thresholds of the rep state machine.
+
+    All thresholds are in the drive's ``unit`` (degrees, or a ratio). A rising drive (``direction =
+    "rise"``: a lift, an extension, a stand) goes rest < start < target; a falling one (a squat's hip
+    height) rest > start > target. Degree specs may name the thresholds with their unit, as the seed's do
+    (``start_deg``, ``target_deg``, ``hysteresis_deg``, ``rest_deg``, ``rest_shift_max_deg``,
+    ``hold_max_speed_deg_s``).
     """
 
-    feature: str = Field(description="per-side feature name, e.g. hip_abduction_deg")
-    unit: Unit = Field("deg", description="the feature's unit; the thresholds below are in degrees")
-    start_deg: float = Field(description="an attempt starts when the angle rises above this")
-    target_deg: float = Field(description="the target range starts here; a rep must reach it")
-    hysteresis_deg: float = Field(3.0, ge=0, le=30, description="dead band below each threshold against jitter")
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    feature: str = Field(description="the feature's name in the registry, e.g. hip_abduction_deg")
+    unit: Unit = Field("deg", description="the feature's unit, which every threshold below is in")
+    direction: Literal["rise", "fall"] = Field("rise", description="away from rest the drive rises or falls")
+    start: float = Field(validation_alias=_alias("start", "start_deg"),
+                         description="an attempt starts when the drive passes this, away from rest")
+    target: float = Field(validation_alias=_alias("target", "target_deg"),
+                          description="the target range starts here; a rep must reach it")
+    hysteresis: float = Field(3.0, ge=0, le=30, validation_alias=_alias("hysteresis", "hysteresis_deg"),
+                              description="dead band behind each threshold against jitter")
     hold_band_deg: float = Field(
         4.0, gt=0, le=30, description="no longer used (the hold is exercises/hold.py's); kept so older specs load")
     min_hold_s: float = Field(gt=0, le=60, description="a rep counts only if held at least this long")
-    hold_max_speed_deg_s: float = Field(
-        10.0, gt=0, le=200, description="the leg is held only while it moves slower than this (not lifted or "
-        "lowered on purpose); above natural sway and tremor")
+    hold_max_speed_per_s: float = Field(
+        10.0, gt=0, le=200, validation_alias=_alias("hold_max_speed_per_s", "hold_max_speed_deg_s"),
+        description="held only while the drive moves slower than this per second (not lifted or lowered on "
+        "purpose); above natural sway and tremor")
     hold_grace_s: float = Field(0.25, ge=0, le=2, description="a dip shorter than this does not end the hold")
     min_lower_s: float = Field(0.0, ge=0, le=30, description="lowering faster than this is lowered_too_fast")
     rest_confirm_s: float = Field(0.15, ge=0, le=2, description="back at rest only after staying there this long")
     hold_window_s: float = Field(
-        0.6, gt=0, le=3, description="the leg's speed for the hold is its slope over this window (sway averages out)")
-    rest_deg: float | None = Field(
-        None, description="the usual rest level; each leg's own rest is learned and the lines move with it "
+        0.6, gt=0, le=3, description="the drive's speed for the hold is its slope over this window (sway averages out)")
+    rest: float | None = Field(
+        None, validation_alias=_alias("rest", "rest_deg"),
+        description="the usual rest level; each track's own rest is learned and the lines move with it "
         "(None: the lines are absolute)")
-    rest_shift_max_deg: float = Field(
-        0.0, ge=0, le=45, description="how far a learned rest may move the lines from the spec's, either way")
+    rest_shift_max: float = Field(
+        0.0, ge=0, le=45, validation_alias=_alias("rest_shift_max", "rest_shift_max_deg"),
+        description="how far a learned rest may move the lines from the spec's, either way")
     target_follows_rest: bool = Field(
-        True, description="the target moves up with a higher rest (a lift above rest); never below target_deg")
+        True, description="the target moves on with a rest further along (a lift above rest); never short of target")
     max_gap_s: float = Field(1.0, gt=0, le=10, description="an attempt unseen for longer than this is dropped")
+
+    @property
+    def sign(self) -> float:
+        """+1 for a rising drive, -1 for a falling one: the engine works on ``sign * value``, which rises."""
+        return 1.0 if self.direction == "rise" else -1.0
+
+    def label(self, name: str) -> str:
+        """A threshold's name as a spec in this unit writes it: ``start_deg`` for degrees, else ``start``."""
+        return f"{name}_deg" if self.unit == "deg" else name
 
     @model_validator(mode="after")
     def _ordered(self) -> DriveSpec:
-        if not self.start_deg < self.target_deg:
-            raise SpecFieldError(("target_deg",), f"{self.target_deg:g} must be above start_deg ({self.start_deg:g}): "
-                                 "the drive rises from the start line to the target")
-        if self.rest_deg is not None and not self.rest_deg < self.start_deg:
-            raise SpecFieldError(("rest_deg",), f"{self.rest_deg:g} must be below start_deg ({self.start_deg:g}): "
-                                 "an attempt starts when the drive rises from rest past the start line")
+        k, way = self.sign, ("rises" if self.direction == "rise" else "falls")
+        past = "above" if self.direction == "rise" else "below"
+        before = "below" if self.direction == "rise" else "above"
+        start = self.label("start")
+        if not k * self.start < k * self.target:
+            raise SpecFieldError((self.label("target"),), f"{self.target:g} must be {past} {start} ({self.start:g}): "
+                                 f"the drive {way} from the start line to the target")
+        if self.rest is not None and not k * self.rest < k * self.start:
+            raise SpecFieldError((self.label("rest"),), f"{self.rest:g} must be {before} {start} ({self.start:g}): "
+                                 f"an attempt starts when the drive {way} from rest past the start line")
         return self
 
 
@@ -169,7 +204,10 @@ class Messages(_Frozen):
 class SideSettings(_Frozen):
     """A person's own numbers for one leg (a prescription): they replace the spec's for that leg."""
 
-    target_deg: float | None = Field(None, description="this leg's target (a weak leg may be given a lower one)")
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    target: float | None = Field(None, validation_alias=_alias("target", "target_deg"),
+                                 description="this leg's target (a weak leg may be given a lower one)")
     min_hold_s: float | None = Field(None, gt=0, le=60, description="this leg's hold time")
 
 
@@ -180,9 +218,13 @@ class ExerciseSpec(_Frozen):
     title: str
     description: str
     view: Literal["front", "side"] = Field(description="where the camera must be")
-    posture: Literal["standing", "seated"]
+    posture: Literal["standing", "seated", "any"] = Field(
+        description="the posture the view check asks for; any: none (a sit-to-stand passes through both)")
     sides: Literal["both", "near"] = Field(
-        "both", description="both legs tracked, or only the leg nearer the camera (side views)")
+        "both", description="older name of track: both legs (per_leg), or the leg nearer the camera (near_leg)")
+    track: TrackKind | None = Field(
+        None, description="what is counted: each leg (per_leg), the leg nearer the camera (near_leg, side "
+        "views), or the whole body (whole_body: both legs together, one count); default from sides")
     goal_per_side: int = Field(10, ge=1, le=100)
     drive: DriveSpec
     rules: tuple[FormRule, ...] = ()
@@ -192,12 +234,24 @@ class ExerciseSpec(_Frozen):
     per_side: dict[Side, SideSettings] = Field(
         default_factory=dict, description="personal targets and hold times per leg (a prescription)")
 
-    def target_deg(self, side: Side) -> float:
-        own = self.per_side.get(side)
-        return own.target_deg if own is not None and own.target_deg is not None else self.drive.target_deg
+    @property
+    def track_kind(self) -> TrackKind:
+        if self.track is not None:
+            return self.track
+        return "per_leg" if self.sides == "both" else "near_leg"
 
-    def min_hold_s(self, side: Side) -> float:
-        own = self.per_side.get(side)
+    @property
+    def tracks(self) -> tuple[Track, ...]:
+        """What the engine keeps a state machine for: both legs, or the whole body."""
+        return ("both",) if self.track_kind == "whole_body" else SIDES
+
+    def target(self, track: Track) -> float:
+        """The target in force for ``track`` (a leg's personal one, else the spec's), in the drive's unit."""
+        own = self.per_side.get(track) if track != "both" else None
+        return own.target if own is not None and own.target is not None else self.drive.target
+
+    def min_hold_s(self, track: Track) -> float:
+        own = self.per_side.get(track) if track != "both" else None
         return own.min_hold_s if own is not None and own.min_hold_s is not None else self.drive.min_hold_s
 
     def features_used(self) -> tuple[str, ...]:
@@ -205,11 +259,11 @@ class ExerciseSpec(_Frozen):
         names = [self.drive.feature, *(g.feature for g in self.gates), *(r.feature for r in self.rules)]
         return tuple(dict.fromkeys(names))
 
-    def personalised(self, target_deg: dict[Side, float] | None = None,
+    def personalised(self, target: dict[Side, float] | None = None,
                      min_hold_s: dict[Side, float] | None = None) -> ExerciseSpec:
         """This spec with a person's own target and hold per leg (validated like the rest of the spec)."""
         per_side = {side: SideSettings(
-            target_deg=(target_deg or {}).get(side, self.target_deg(side)),
+            target=(target or {}).get(side, self.target(side)),
             min_hold_s=(min_hold_s or {}).get(side, self.min_hold_s(side))) for side in SIDES}
         return ExerciseSpec.model_validate({**self.model_dump(), "per_side": per_side})
 
@@ -228,14 +282,24 @@ class ExerciseSpec(_Frozen):
         from posecount.features import registry
 
         d = self.drive
+        whole = self.track_kind == "whole_body"
         given_unit = d.unit if "unit" in d.model_fields_set else None
-        drive = _resolve(registry.FEATURES, ("drive",), d.feature, self.view, per_side=True, unit=given_unit)
-        if drive.unit != "deg":
-            raise SpecFieldError(("drive", "feature"), f"{drive.name} is measured in {drive.unit}, but the drive's "
-                                 "thresholds are in degrees (start_deg, target_deg, ...); a drive in "
-                                 f"{drive.unit} is not supported yet")
-        for name in ("start_deg", "target_deg", "rest_deg"):
-            _within(drive, ("drive", name), getattr(d, name))
+        drive = _resolve(registry.FEATURES, ("drive",), d.feature, self.view, per_side=not whole, unit=given_unit,
+                         side="body" if whole else None)
+        if drive.unit != d.unit:
+            raise SpecFieldError(("drive", "unit"), f"{d.unit!r} (the default), but {drive.name} is measured in "
+                                 f"{drive.unit}: write unit = \"{drive.unit}\" and the thresholds in it")
+        for name in ("start", "target", "rest"):
+            _within(drive, ("drive", d.label(name)), getattr(d, name))
+        if whole:
+            for i, gate in enumerate(self.gates):
+                if gate.side != "body":
+                    raise SpecFieldError(("gates", i, "side"), f"{gate.side!r} reads a leg, but {self.name} is "
+                                         'counted for the whole body (write side = "body")')
+            for i, rule in enumerate(self.rules):
+                if rule.side != "body":
+                    raise SpecFieldError(("rules", i, "side"), f"{rule.side!r} reads a leg, but {self.name} is "
+                                         'counted for the whole body (write side = "body")')
         for i, gate in enumerate(self.gates):
             f = _resolve(registry.FEATURES, ("gates", i), gate.feature, self.view, gate.side != "body", gate.unit,
                          side=gate.side)
@@ -246,11 +310,15 @@ class ExerciseSpec(_Frozen):
                          side=rule.side)
             _within(f, ("rules", i, "min"), rule.min)
             _within(f, ("rules", i, "max"), rule.max)
-        high = drive.bounds[1]
+        k = d.sign
+        line = d.start + k * d.hysteresis
         for side, own in self.per_side.items():
-            if own.target_deg is not None and not d.start_deg + d.hysteresis_deg < own.target_deg <= high:
-                raise ValueError(f"the {side} target {own.target_deg:g} deg must be above the start line "
-                                 f"({d.start_deg + d.hysteresis_deg:g} deg) and at most {high:g}")
+            if own.target is None:
+                continue
+            if not (k * line < k * own.target and drive.bounds[0] <= own.target <= drive.bounds[1]):
+                past = "above" if k > 0 else "below"
+                raise ValueError(f"the {side} target {own.target:g} {d.unit} must be {past} the start line "
+                                 f"({line:g} {d.unit}) and within {drive.bounds[0]:g}-{drive.bounds[1]:g}")
         return self
 
 

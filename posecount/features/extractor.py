@@ -65,8 +65,10 @@ class FeatureExtractor:
         self.frame_wh = frame_wh
         used = [registry.FEATURES[name] for name in spec.features_used()]
         self._drive: FeatureDef = registry.FEATURES[spec.drive.feature]
+        self._whole_body = spec.track_kind == "whole_body"
         # the drive first: side-on it picks the working leg before the leg's other features are measured
-        self._leg_features = [self._drive, *(f for f in used if f.per_side and f is not self._drive)]
+        self._leg_features = [] if self._whole_body else [
+            self._drive, *(f for f in used if f.per_side and f is not self._drive)]
         self._body_features = [f for f in used if not f.per_side]
         #: per side, the drive's landmarks (a leg is seen when they are in view) and each other leg feature's
         #: landmarks beyond those (it is measured when they are in view too)
@@ -89,6 +91,15 @@ class FeatureExtractor:
         raw_issue = self._check_view(pose)
         ok, issue = self._debounce(raw_issue is None, raw_issue, timestamp_ms)
         body = {f.name: f.measure(pose, None, self._states) for f in self._body_features}
+        if self._whole_body:
+            # One track, the whole body: the drive is a body feature, measured when its landmarks are in view.
+            if not self._in_frame(pose, self._drive.landmark_indices()):
+                body[self._drive.name] = NAN
+            sides = {s: self._nan_side() for s in SIDES}
+            if not ok:
+                body = {k: NAN for k in body}
+            return Features(FeatureFrame(timestamp_ms, sides, body), pose_found=True, view_ok=ok, view_issue=issue,
+                            working_side=None)
         if self.spec.view == "front":
             sides = {s: self._front_side(pose, s) for s in SIDES}
             working = None

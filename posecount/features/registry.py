@@ -221,6 +221,56 @@ def ankle_plantarflexion_deg(pose: Pose, side: Side, thigh: SeatedThigh) -> floa
     return 90.0 - angle_between(xy[toe_i] - xy[heel_i], shank)
 
 
+#: A leg's landmark is used by a whole-body feature when at least this visible.
+LEG_VISIBLE = 0.5
+
+
+def hip_height_ratio(pose: Pose) -> float:
+    """How high the hips are, as a fraction of the legs' length: the vertical drop from the mid-hip to the
+    lower ankle, over the longer leg's length in the picture (hip→knee + knee→ankle); a ratio, rising as the
+    person stands up. Standing straight ~0.95-1.0; seated with the knees at a right angle ~0.45-0.55 (the
+    shank's share of the leg); a mini squat ~0.85-0.92.
+
+    Seen side-on the legs bend in the picture's plane, so their drawn lengths are true lengths; front-on a
+    bent knee points at the camera and the leg looks shorter, which only raises the ratio a little. The
+    longer leg is used because a leg hidden behind the other is foreshortened, never lengthened. A leg
+    counts when its hip, knee and ankle are visible; NaN when neither is. It needs no memory: the person's
+    own rest (the engine learns it) absorbs their proportions and the camera's tilt.
+    """
+    xy, vis = pose.image_xy, pose.visibility
+    legs = []
+    for side in ("left", "right"):
+        hip_i, knee_i, ankle_i, _, _ = LEG[side]  # type: ignore[index]
+        if min(vis[hip_i], vis[knee_i], vis[ankle_i]) >= LEG_VISIBLE:
+            legs.append(float(np.linalg.norm(xy[knee_i] - xy[hip_i]) + np.linalg.norm(xy[ankle_i] - xy[knee_i])))
+    if not legs or max(legs) <= 0:
+        return NAN
+    hip_y = float(xy[LM.LEFT_HIP][1] + xy[LM.RIGHT_HIP][1]) / 2
+    ankle_y = max(float(xy[LEG[s][2]][1]) for s in ("left", "right") if vis[LEG[s][2]] >= LEG_VISIBLE)  # type: ignore[index]
+    return (ankle_y - hip_y) / max(legs)
+
+
+def wrist_drop_ratio(pose: Pose) -> float:
+    """How far the hands are below the shoulders, as a fraction of the trunk: the mean wrist's vertical
+    drop below the mid-shoulder over the mid-shoulder→mid-hip length; a ratio. Arms crossed over the chest
+    ~0.2-0.5; hands on the thighs or the seat (pushing off with the arms) ~0.8-1.2; arms hanging ~1.0.
+
+    Sit-to-stand tests are done with the arms crossed: a push-off on the thighs or the chair is the
+    compensation that hides weak legs. Wrists are used only when visible (side-on the far one is often
+    hidden behind the body); NaN when neither is.
+    """
+    xy, vis = pose.image_xy, pose.visibility
+    wrists = [xy[i] for i in (LM.LEFT_WRIST, LM.RIGHT_WRIST) if vis[i] >= LEG_VISIBLE]
+    if not wrists:
+        return NAN
+    shoulder = (xy[LM.LEFT_SHOULDER] + xy[LM.RIGHT_SHOULDER]) / 2
+    hip = (xy[LM.LEFT_HIP] + xy[LM.RIGHT_HIP]) / 2
+    trunk = float(np.linalg.norm(hip - shoulder))
+    if trunk <= 0:
+        return NAN
+    return (float(np.mean([w[1] for w in wrists])) - float(shoulder[1])) / trunk
+
+
 # -- the registry -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FeatureDef:
@@ -285,9 +335,12 @@ FEATURES: Mapping[str, FeatureDef] = MappingProxyType({f.name: f for f in (
     _define(knee_angle_deg, "deg", ("hip", "ankle"), ("side",), (0.0, 180.0), SeatedThigh),
     _define(ankle_plantarflexion_deg, "deg", ("hip", "ankle", "heel", "foot_index"), ("side",), (-90.0, 90.0),
             SeatedThigh),
+    _define(hip_height_ratio, "ratio", ("left_hip", "right_hip"), ("front", "side"), (-1.0, 1.5)),
+    _define(wrist_drop_ratio, "ratio", ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+            ("front", "side"), (-3.0, 3.0)),
 )})
 
 
 __all__ = ["FEATURES", "LEG", "FeatureDef", "FeatureState", "SeatedThigh", "Unit", "View",
-           "angle_at", "angle_between", "ankle_plantarflexion_deg", "hip_abduction_deg", "knee_angle_deg",
-           "knee_flexion_deg", "seated_knee_angle_deg", "trunk_lean_deg"]
+           "angle_at", "angle_between", "ankle_plantarflexion_deg", "hip_abduction_deg", "hip_height_ratio",
+           "knee_angle_deg", "knee_flexion_deg", "seated_knee_angle_deg", "trunk_lean_deg", "wrist_drop_ratio"]
