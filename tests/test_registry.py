@@ -287,3 +287,30 @@ def test_a_misspelt_feature_from_the_installed_command(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
     assert r.stderr.startswith(f"posecount: error: {path}: rules[0].feature: unknown feature 'knee_angel_deg'")
+
+
+def test_an_exercise_added_as_a_file_is_counted_without_touching_the_code(tmp_path: Path) -> None:
+    """README "Adding an exercise": a physiotherapist's own exercise, a TOML file in a directory of theirs
+    (a knee extension held for 1.5 s, and a stand-alone title), counts a rendered clip through the installed
+    command. Truth from the drawing: the drawn holds of ske_clean_facing_right are 2.2, 2.5 and 2.2 s."""
+    import subprocess
+
+    text = (EXERCISES / "seated-knee-extension.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "seated-knee-extension"', 'name = "long-arc-quad"')
+    text = text.replace('title = "Seated knee extension"', 'title = "Long arc quad"')
+    text = text.replace("min_hold_s = 1.0", "min_hold_s = 1.5")
+    assert 'name = "long-arc-quad"' in text and "min_hold_s = 1.5" in text
+    spec_file = tmp_path / "exercises" / "long-arc-quad.toml"
+    spec_file.parent.mkdir()
+    spec_file.write_text(text, encoding="utf-8")
+    name = "ske_clean_facing_right"
+    exe = Path(sys.executable).with_name("posecount")
+    cmd = [str(exe)] if exe.is_file() else [sys.executable, "-m", "posecount"]
+    done = subprocess.run([*cmd, "analyze", str(SAMPLES / f"{name}.mp4"), "--exercise", str(spec_file),
+                           "--landmarks", str(SAMPLES / "landmarks" / f"{name}.npz"), "--no-video",
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
+    assert report["exercise"] == "long-arc-quad" and "Long arc quad" in done.stdout
+    assert report["counts"]["right"] == sum(r["hold_s"] >= 1.5 + 0.5 for r in truth["reps"]) == 3
