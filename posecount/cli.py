@@ -142,6 +142,50 @@ def analyze(
     out.print(f"results in {out_dir}/")
 
 
+@app.command("test")
+def function_test(
+    name: Annotated[str, typer.Argument(help="The function test (see `posecount exercises`).")],
+    video: Annotated[Path, typer.Argument(help="Video file of the test.")],
+    age: Annotated[int | None, typer.Option("--age", min=18, max=120, help="The person's age (norms).")] = None,
+    sex: Annotated[Literal["female", "male"] | None, typer.Option("--sex", help="female or male (norms).")] = None,
+    start: Annotated[float | None, typer.Option(
+        "--start", min=0, help="When 'go' was said (seconds of the video); default: the first movement.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the results.")] = Path("posecount-out"),
+    no_video: Annotated[bool, typer.Option("--no-video", help="Skip annotated.mp4 (faster).")] = False,
+    landmarks: Annotated[Path | None, typer.Option(
+        "--landmarks", help="Replay landmarks recorded by `posecount pose` instead of running the model.")] = None,
+    model: ModelOpt = "full",
+    min_detection_confidence: DetConfOpt = 0.5,
+    min_tracking_confidence: TrackConfOpt = 0.5,
+) -> None:
+    """Score a camera-scored function test (30-s chair stand, 5-times sit-to-stand) against its norms; the
+    analysis files go into --out and report.json gains a `test` object."""
+    from posecount.exercises import get_exercise
+    from posecount.exercises.protocols import get_protocol
+    from posecount.pipeline import TestRequest, run_analysis
+    from posecount.recording import PoseTrack
+
+    protocol = get_protocol(name)
+    spec = get_exercise(protocol.exercise)
+    track = PoseTrack.load(landmarks) if landmarks else None
+    options = None if track else _pose_options(model, min_detection_confidence, min_tracking_confidence)
+    with _progress() as progress:
+        task = progress.add_task(f"{name} {video.name}", total=None)
+        report = run_analysis(
+            video, spec, out_dir, options, write_video=not no_video, landmarks=track,
+            on_start=lambda info: progress.update(task, total=info.frames or None),
+            on_frame=lambda n: progress.update(task, completed=n),
+            test=TestRequest(protocol, start_s=start, age=age, sex=sex))
+    result = report.test or {}
+    out.print(f"{protocol.title}: {result.get('verdict')}")
+    out.print(f"  go at {result.get('start_s')} s ({result.get('start_from')}); stands at "
+              f"{', '.join(f'{t:.1f}' for t in result.get('stands_s', []))} s")  # type: ignore[union-attr]
+    out.print(f"  norms: {protocol.norm_source}")
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+    out.print(f"results in {out_dir}/")
+
+
 @app.command()
 def pose(
     video: Annotated[Path, typer.Argument(help="Video file.")],
@@ -225,11 +269,14 @@ def live(
 
 @app.command()
 def exercises() -> None:
-    """List the exercise names with a one-line description each."""
+    """List the exercise names, and the function tests (`posecount test NAME VIDEO`), one line each."""
     from posecount.exercises import builtin_exercises
+    from posecount.exercises.protocols import builtin_protocols
 
     for name, spec in builtin_exercises().items():
         out.print(f"{name:24s} {spec.description}")
+    for name, protocol in builtin_protocols().items():
+        out.print(f"{name:24s} test: {protocol.description}", markup=False)
 
 
 @model_app.command("path")

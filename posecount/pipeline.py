@@ -15,6 +15,7 @@ from pathlib import Path
 
 from posecount.atomic import atomic_open, atomic_path, ensure_writable_dir
 from posecount.exercises.engine import Phase, RepCounter, RepEvent, SideState
+from posecount.exercises.protocols import ProtocolSpec, Sex, score_test
 from posecount.exercises.spec import SIDES, TRACKS, ExerciseSpec, Track
 from posecount.features import FeatureExtractor, Features, ViewSettings
 from posecount.feedback import Coach, Message
@@ -204,16 +205,28 @@ def run_pose_extraction(video: Path, out_dir: Path, options: PoseOptions,
 
 
 # -- posecount analyze ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TestRequest:
+    """A function test to score while analysing (``posecount test``): the protocol and the person."""
+
+    protocol: ProtocolSpec
+    start_s: float | None = None  # "go", seconds of the video (None: the first movement)
+    age: int | None = None
+    sex: Sex | None = None
+
+
 def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOptions | None,
                  write_video: bool = True, landmarks: PoseTrack | None = None,
                  smoothing: SmoothingSettings | None = None,
                  on_start: Callable[[SourceInfo], None] | None = None,
-                 on_frame: ProgressFn | None = None) -> Report:
+                 on_frame: ProgressFn | None = None, test: TestRequest | None = None) -> Report:
     """Analyse one video into ``out_dir`` (report.json, reps.csv, frames.csv, timeline.png, annotated.mp4).
 
-    With ``landmarks`` (a recording of this video) the model is not run: that is the replay path.
+    With ``landmarks`` (a recording of this video) the model is not run: that is the replay path. With
+    ``test``, the function test is scored from the reps and the whole-body drive, into report.json's ``test``.
     Nothing is left half-written: outputs go to temporary names and are renamed at the end.
     """
+    series: list[tuple[float, float]] = []
     out_dir = ensure_writable_dir(Path(out_dir))
     # Every output goes to a temporary name; leaving the stack renames them all (last in, first out: the
     # video writer is released before its file is renamed), or on any error removes them all.
@@ -235,6 +248,8 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
         for frame, raw_pose in pairs:
             result = session.step(frame.index, frame.timestamp_ms, raw_pose)
             frames_read += 1
+            if test is not None:
+                series.append((result.timestamp_ms / 1000.0, session.counter.states[spec.tracks[0]].value))
             _add_frame_row(frames_csv, session, result)
             if writer is not None:
                 writer.write(draw_overlay(frame.image, result.pose, session.overlay_state(result)), frame.timestamp_ms)
@@ -248,8 +263,14 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     reps = session.counter.reps
     made_with, settings = provenance(spec, options.model_path if landmarks is None and options else None,
                                      "replayed from a landmarks recording" if landmarks is not None else None)
+    scored = None
+    if test is not None:
+        track = spec.tracks[0]
+        c = session.counter
+        scored = score_test(test.protocol, reps, series, rest=c.rest_level(track), start=c.start_line(track),
+                            target=c.target_line(track), start_s=test.start_s, age=test.age, sex=test.sex).to_dict()
     report = Report(exercise=spec.name, source=_relative_info(info, video), frames_read=frames_read, reps=reps,
-                    tracks=spec.tracks, unit=spec.drive.unit,
+                    tracks=spec.tracks, unit=spec.drive.unit, test=scored,
                     pose_detected_fraction=session.tally.pose_frames / max(1, session.tally.frames),
                     warnings=session.warnings(mean_fps), made_with=made_with, settings=settings)
     write_timeline(out_dir / "timeline.png", spec, frames_csv, reps)
@@ -291,5 +312,5 @@ def _relative_info(info: SourceInfo, video: Path) -> SourceInfo:
     return replace(info, path=Path(video).name)
 
 
-__all__ = ["FrameResult", "Session", "estimate_poses", "record_track", "replay_track", "run_analysis",
+__all__ = ["FrameResult", "Session", "TestRequest", "estimate_poses", "record_track", "replay_track", "run_analysis",
            "run_pose_extraction"]

@@ -43,6 +43,8 @@ class Report:
     #: the spec's tracks: both legs, or ("both",) for an exercise counted for the whole body
     tracks: tuple[Track, ...] = SIDES
     unit: str = "deg"  # the drive's unit (reps.csv names its peak column after it)
+    #: a function test's outcome (posecount test): protocol, score or time, norm and its source
+    test: dict[str, object] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -75,6 +77,7 @@ class Report:
             "warnings": list(self.warnings),
             **({"made_with": self.made_with} if self.made_with else {}),
             **({"settings": self.settings} if self.settings else {}),
+            **({"test": self.test} if self.test is not None else {}),
         }
 
     def write_json(self, path: Path) -> None:

@@ -245,6 +245,14 @@ class RepCounter:
         shift = float(np.median(rest)) - self._sign * d.rest
         return min(max(shift, -d.rest_shift_max), d.rest_shift_max)
 
+    def rest_level(self, track: Track) -> float:
+        """This track's learned rest level in the drive's unit (the spec's ``rest`` until it is learned)."""
+        rest = self._rest[track]
+        if len(rest) >= REST_MIN_SAMPLES:
+            return self._sign * float(np.median(rest))
+        d = self.spec.drive
+        return d.rest if d.rest is not None else d.start
+
     def start_line(self, track: Track) -> float:
         """Where an attempt starts for this track now, in the drive's unit."""
         return self._sign * self._start_signed(track)

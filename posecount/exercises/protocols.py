@@ -1,0 +1,241 @@
+"""Timed function tests (the camera-scored STEADI tests) built on the engine's reps: data in, a score out.
+
+A test is a TOML file in ``protocols/`` (:class:`ProtocolSpec`): which exercise it counts (its reps come
+from the one engine, :mod:`posecount.exercises.engine`), its kind, its norms and their source. Two kinds:
+
+* ``count_in_time`` (30-second chair stand): full stands whose top is reached within ``duration_s`` of
+  "go"; one still on its way up at the end counts when the drive is more than halfway from rest to the
+  target then (the protocol's "over halfway to a standing position");
+* ``time_to_count`` (five-times sit-to-stand): seconds from "go" to the top of the ``count``-th full stand.
+
+"Go" is given (``start_s``: a spoken countdown live, ``--start`` for a video) or found: the moment the drive
+first left its rest band before the first attempt (movement onset, earlier than the engine's start line).
+A rep carrying one of ``void_faults`` (arms used to push off) voids the test: score 0 or no time, as the
+protocols say. Pure: no video, no clock.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from posecount.errors import ConfigError
+from posecount.exercises.engine import RepRecord
+
+PROTOCOLS_DIR = Path(__file__).parent / "protocols"
+Sex = Literal["female", "male"]
+#: Movement onset: the drive has left rest by this share of the way from rest to the start line.
+ONSET_FRACTION = 0.2
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NormRow(_Frozen):
+    """One age band's line: below it (or above it, for a time) is worse than the norm."""
+
+    sex: Sex | None = None
+    age_min: int = Field(ge=0, le=130)
+    age_max: int = Field(ge=0, le=130)
+    threshold: float = Field(ge=0)
+
+
+class ProtocolSpec(_Frozen):
+    """One function test, as data."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str
+    description: str
+    exercise: str = Field(description="the exercise whose full reps the test counts")
+    kind: Literal["count_in_time", "time_to_count"]
+    duration_s: float | None = Field(None, gt=0, le=600)
+    count: int | None = Field(None, ge=1, le=100)
+    halfway_counts: bool = False
+    void_faults: tuple[str, ...] = ()
+    norm: Literal["below_average_if_less", "worse_if_more"]
+    norm_source: str
+    norms: tuple[NormRow, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _complete(self) -> ProtocolSpec:
+        if self.kind == "count_in_time" and self.duration_s is None:
+            raise ValueError("a count_in_time test needs duration_s")
+        if self.kind == "time_to_count" and self.count is None:
+            raise ValueError("a time_to_count test needs count")
+        return self
+
+    def norm_for(self, age: int | None, sex: Sex | None) -> NormRow | None:
+        """The norm row for this person (None when the table has no band for them, or age is unknown)."""
+        if age is None:
+            return None
+        for row in self.norms:
+            if row.age_min <= age <= row.age_max and (row.sex is None or row.sex == sex):
+                return row
+        return None
+
+
+def builtin_protocols() -> dict[str, ProtocolSpec]:
+    return {p.name: p for p in (load_protocol(f) for f in sorted(PROTOCOLS_DIR.glob("*.toml")))}
+
+
+def load_protocol(path: Path) -> ProtocolSpec:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the test ({exc.strerror or exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    try:
+        return ProtocolSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise ConfigError(f"{path}: {where}: {err['msg']}") from exc
+
+
+def get_protocol(name: str) -> ProtocolSpec:
+    known = builtin_protocols()
+    if name in known:
+        return known[name]
+    raise ConfigError(f"unknown test {name!r}; known: {', '.join(sorted(known))}")
+
+
+@dataclass(frozen=True)
+class FunctionTestResult:
+    """A function test's outcome and how it came about (the ``test`` object of report.json)."""
+
+    protocol: ProtocolSpec
+    start_s: float
+    start_from: str  # "given" or "first movement"
+    score: int | None  # count_in_time: stands
+    time_s: float | None  # time_to_count: seconds to the last stand (None: not completed)
+    completed: bool
+    voided_by: str | None  # the fault that voided it
+    stands: tuple[float, ...]  # the time of each stand counted (top reached), seconds of the video
+    halfway_at_end: bool
+    age: int | None
+    sex: Sex | None
+    norm: NormRow | None
+
+    @property
+    def below_norm(self) -> bool | None:
+        """Worse than the norm for this person's age (and sex); None without a norm to compare with."""
+        if self.norm is None or not self.completed:
+            return None
+        if self.protocol.norm == "below_average_if_less":
+            return (self.score or 0) < self.norm.threshold
+        return self.time_s is None or self.time_s > self.norm.threshold
+
+    def verdict(self) -> str:
+        """Plain words: the score or time, and against which norm."""
+        p = self.protocol
+        what = (f"{self.score} stands in {p.duration_s:g} s" if p.kind == "count_in_time"
+                else f"{self.time_s:.1f} s for {p.count} stands" if self.time_s is not None
+                else f"not completed ({len(self.stands)} of {p.count} stands)")
+        if self.voided_by:
+            what = f"{what}: void, {self.voided_by.replace('_', ' ')} (the protocol scores it as not done)"
+        if self.norm is None:
+            return what + ("" if self.age is not None else " (give --age and --sex to compare with the norms)")
+        band = f"{self.norm.age_min}-{self.norm.age_max}" + (f", {self.norm.sex}" if self.norm.sex else "")
+        unit = "stands" if p.kind == "count_in_time" else "s"
+        line = f"{self.norm.threshold:g} {unit}"
+        if self.below_norm:
+            return f"{what}: below average for {band} (norm line {line})"
+        return f"{what}: not below average for {band} (norm line {line})"
+
+    def to_dict(self) -> dict[str, object]:
+        p = self.protocol
+        return {
+            "name": p.name, "title": p.title, "exercise": p.exercise, "kind": p.kind,
+            "start_s": round(self.start_s, 3), "start_from": self.start_from,
+            **({"duration_s": p.duration_s, "score": self.score} if p.kind == "count_in_time" else
+               {"count": p.count, "time_s": None if self.time_s is None else round(self.time_s, 2)}),
+            "completed": self.completed, "voided_by": self.voided_by,
+            "stands_s": [round(t, 3) for t in self.stands], "halfway_at_end": self.halfway_at_end,
+            "age": self.age, "sex": self.sex,
+            "norm": None if self.norm is None else {**self.norm.model_dump(), "rule": p.norm,
+                                                      "below_norm": self.below_norm},
+            "norm_source": p.norm_source, "protocol_sources": list(p.sources), "verdict": self.verdict(),
+        }
+
+
+def movement_onset_s(series: Sequence[tuple[float, float]], first_attempt_s: float, rest: float, start: float
+                     ) -> float:
+    """When the drive last sat in its rest band before ``first_attempt_s`` (``series``: (t_s, value) pairs, NaN
+    allowed): the rest band reaches ``ONSET_FRACTION`` of the way from ``rest`` to the start line."""
+    band = rest + ONSET_FRACTION * (start - rest)
+    rising = start > rest
+    onset = first_attempt_s
+    for t, v in series:
+        if t > first_attempt_s:
+            break
+        if v == v and ((v <= band) if rising else (v >= band)):
+            onset = t
+    return onset
+
+
+def score_test(protocol: ProtocolSpec, reps: Sequence[RepRecord], series: Sequence[tuple[float, float]],
+               rest: float, start: float, target: float, start_s: float | None = None, age: int | None = None,
+               sex: Sex | None = None) -> FunctionTestResult:
+    """Score ``protocol`` from the exercise's reps and its drive series ((t_s, value), the whole-body drive).
+
+    ``rest``, ``start`` and ``target`` are the drive's lines (the person's learned rest when known)."""
+    given = start_s is not None
+    if start_s is None:
+        first = min((r.start_s for r in reps), default=None)
+        start_s = movement_onset_s(series, first, rest, start) if first is not None else 0.0
+    window = [r for r in reps if r.end_s >= start_s]
+    stands: list[float] = []
+    voided = next((f for r in window for f in r.faults if f in protocol.void_faults), None)
+    halfway = False
+    if protocol.kind == "count_in_time":
+        assert protocol.duration_s is not None
+        end_s = start_s + protocol.duration_s
+        stands = [r.peak_s for r in window if r.counted and r.peak_s <= end_s]
+        window = [r for r in window if r.start_s <= end_s]
+        voided = next((f for r in window for f in r.faults if f in protocol.void_faults), None)
+        if protocol.halfway_counts:
+            halfway = _halfway_at(series, end_s, rest, target) and not any(
+                r.peak_s <= end_s <= r.end_s for r in window if r.counted)
+        score = 0 if voided else len(stands) + int(halfway)
+        return FunctionTestResult(protocol, start_s, "given" if given else "first movement", score, None, True, voided,
+                          tuple(stands), halfway, age, sex, protocol.norm_for(age, sex))
+    assert protocol.count is not None
+    stands = [r.peak_s for r in window if r.counted][:protocol.count]
+    done = len(stands) == protocol.count and not voided
+    time_s = stands[-1] - start_s if done else None
+    return FunctionTestResult(protocol, start_s, "given" if given else "first movement", None, time_s, done, voided,
+                      tuple(stands), False, age, sex, protocol.norm_for(age, sex))
+
+
+def _halfway_at(series: Sequence[tuple[float, float]], t_end: float, rest: float, target: float) -> bool:
+    """The drive is more than halfway from rest to the target at ``t_end`` (the last value seen by then)."""
+    last = None
+    for t, v in series:
+        if t > t_end:
+            break
+        if v == v:
+            last = v
+    if last is None:
+        return False
+    return (last - rest) / (target - rest) > 0.5
+
+
+__all__ = [
+    "FunctionTestResult",
+    "NormRow",
+    "ProtocolSpec",
+    "builtin_protocols",
+    "get_protocol",
+    "load_protocol",
+    "movement_onset_s",
+    "score_test",
+]
