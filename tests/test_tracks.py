@@ -168,3 +168,17 @@ def test_a_whole_body_overlay_shows_one_count_and_a_gauge_that_fills_as_the_driv
                               target_line=0.9, min_hold_s=2.0, goal_per_side=10, unit="ratio", sign=-1.0)
     calm = draw_overlay(img, None, state_rest)[100:600, 1090:1280]
     assert (np.abs(calm.astype(int) - (80, 200, 80)).sum(axis=2) < 90).sum() < green / 4
+
+
+def test_a_push_off_that_begins_while_still_seated_is_caught() -> None:
+    """People put their hands on their thighs to push before the hips leave the seat: here the hands are down
+    from 0.6 s before the rise begins until a quarter of the way up, as in the drawn push-off sample."""
+    samples = _segments(SEATED, [(STANDING, 1.2, 0.4, 1.6), (STANDING, 1.2, 0.4, 1.6)])
+    second_rise_ms = (1.5 + 1.2 + 0.4 + 1.6 + 1.5) * 1000
+
+    def wrists(t: int) -> float:
+        return 1.0 if second_rise_ms - 600 <= t <= second_rise_ms + 300 else 0.35
+
+    c = _run(STS, _body_frames(samples, "hip_height_ratio", {"wrist_drop_ratio": wrists}))
+    assert [r.faults for r in c.reps] == [(), ("arms_push_off",)]
+    assert c.reps[1].start_s * 1000 > second_rise_ms + 300, "the attempt itself starts after the hands came back"

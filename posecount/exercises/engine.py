@@ -162,7 +162,9 @@ class SideState:
 class _Attempt:
     start_ms: int
     hold: HoldTracker
-    rule_values: dict[str, list[float]] = field(default_factory=dict)
+    rule_values: dict[str, list[float]] = field(default_factory=dict)  # aligned with the hold's samples
+    #: (t_ms, value) per rule from just before the attempt started (rules with ``lead_s``)
+    lead_values: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     # The lines in force for this attempt (from the track's rest when it began), signed: sign * value.
     rest_level: float = math.nan
     start: float = math.nan
@@ -203,6 +205,10 @@ class RepCounter:
         self._attempts: dict[Track, _Attempt | None] = {s: None for s in self.tracks}
         self._rest: dict[Track, deque[float]] = {s: deque(maxlen=REST_SAMPLES) for s in self.tracks}
         self._settling: dict[Track, deque[tuple[int, float]]] = {s: deque() for s in self.tracks}
+        #: recent rule values at rest, for rules that watch a little before an attempt (``lead_s``)
+        self._lead_rules = [r for r in spec.rules if r.window == "attempt" and r.lead_s > 0]
+        self._lead_s = max((r.lead_s for r in self._lead_rules), default=0.0)
+        self._recent: dict[Track, deque[tuple[int, dict[str, float]]]] = {s: deque() for s in self.tracks}
 
     # -- public ---------------------------------------------------------------------------------------
     def update(self, frame: FeatureFrame) -> list[RepEvent]:
@@ -305,6 +311,8 @@ class RepCounter:
         if st.visible and not self._gates_pass(track, frame):
             value = math.nan  # not this exercise right now: frozen like an unseen leg
         attempt = self._attempts[track]
+        if attempt is None and self._lead_rules:
+            self._remember(track, frame)
         if not math.isfinite(value) and track in frame.at_rest_unseen:
             return self._at_rest_unseen(track, attempt, t)
         if not math.isfinite(value):
@@ -357,6 +365,13 @@ class RepCounter:
         events.extend(self._live_rules(track, attempt, frame, t))
         return events
 
+    def _remember(self, track: Track, frame: FeatureFrame) -> None:
+        """Keep the last ``lead_s`` of the lead rules' values while the track is at rest."""
+        recent = self._recent[track]
+        recent.append((frame.timestamp_ms, {r.code: _rule_value(r, frame, track) for r in self._lead_rules}))
+        while recent and frame.timestamp_ms - recent[0][0] > self._lead_s * 1000:
+            recent.popleft()
+
     def _at_rest_unseen(self, track: Track, attempt: _Attempt | None, t: int) -> list[RepEvent]:
         """A leg known to be at rest without a value: an open attempt ends as if the leg were seen back at
         rest (confirmed the same way); nothing is learned of the rest level."""
@@ -389,6 +404,10 @@ class RepCounter:
         start = self._start_signed(track)
         attempt = _Attempt(start_ms=frame.timestamp_ms, hold=HoldTracker(rules), last_seen_ms=frame.timestamp_ms,
                            rest_level=float(np.median(rest)) if rest else start, start=start, target=target)
+        for rule in self._lead_rules:
+            attempt.lead_values[rule.code] = [(t, v[rule.code]) for t, v in self._recent[track]
+                                              if frame.timestamp_ms - t <= rule.lead_s * 1000]
+        self._recent[track].clear()
         self._attempts[track] = attempt
         st = self.states[track]
         st.phase, st.peak, st.hold_s = Phase.LIFTING, self._sign * value, 0.0
@@ -453,8 +472,12 @@ class RepCounter:
                     continue
                 if _hold_rule_broken(t_ms[lo:hi + 1], values[lo:hi + 1], rule):
                     faults.append(rule.code)
-            elif _sustained(t_ms, values, rule):
-                faults.append(rule.code)
+            else:
+                lead = attempt.lead_values.get(rule.code, [])
+                times = np.concatenate([np.asarray([t for t, _ in lead], dtype=np.float64), t_ms])
+                if _sustained(times, np.concatenate([np.asarray([v for _, v in lead], dtype=np.float64), values]),
+                              rule):
+                    faults.append(rule.code)
 
         counted = bool(reached and hold_s >= self.spec.min_hold_s(track) and fault is None)
         k = self._sign

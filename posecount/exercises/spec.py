@@ -141,6 +141,8 @@ class FormRule(_Frozen):
     min: float | None = None
     max: float | None = None
     min_duration_s: float = Field(0.3, ge=0, le=10)
+    lead_s: float = Field(0.0, ge=0, le=5, description="an attempt-window rule also watches this long before the "
+                          "attempt starts (a push-off with the hands begins while still seated)")
     message: str
     priority: int = Field(50, ge=0, le=100, description="higher speaks first")
     source: str = Field("", description="where the threshold comes from")
