@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -58,6 +59,9 @@ PrescriptionOpt = Annotated[Path | None, typer.Option(
     "--prescription", help="A TOML file with per-leg targets and holds per exercise ([NAME] target_deg = {...}).")]
 DetConfOpt = Annotated[float, typer.Option("--min-detection-confidence", min=0.0, max=1.0)]
 TrackConfOpt = Annotated[float, typer.Option("--min-tracking-confidence", min=0.0, max=1.0)]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="The history file (default: $POSECOUNT_DB, else "
+                                            "history.sqlite3 in your data directory, ~/.local/share/posecount).")]
+NoHistoryOpt = Annotated[bool, typer.Option("--no-history", help="Do not store this run in the history.")]
 
 
 def _pose_options(model: str, det: float, track: float):
@@ -114,11 +118,16 @@ def analyze(
     model: ModelOpt = "full",
     min_detection_confidence: DetConfOpt = 0.5,
     min_tracking_confidence: TrackConfOpt = 0.5,
+    no_history: NoHistoryOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Count and coach an exercise in a recorded video; write report.json, reps.csv, frames.csv,
     timeline.png and annotated.mp4 into --out."""
+    from posecount.history import RunRecorder
     from posecount.pipeline import run_analysis
     from posecount.recording import PoseTrack
+
+    recorder = RunRecorder(db, enabled=not no_history)
 
     spec = _spec(exercise, target, hold, prescription)
     track = PoseTrack.load(landmarks) if landmarks else None
@@ -140,6 +149,7 @@ def analyze(
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     out.print(f"results in {out_dir}/")
+    recorder.record(report, "analyze", out_dir)
 
 
 @app.command("test")
@@ -157,13 +167,18 @@ def function_test(
     model: ModelOpt = "full",
     min_detection_confidence: DetConfOpt = 0.5,
     min_tracking_confidence: TrackConfOpt = 0.5,
+    no_history: NoHistoryOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Score a camera-scored function test (30-s chair stand, 5-times sit-to-stand) against its norms; the
     analysis files go into --out and report.json gains a `test` object."""
     from posecount.exercises import get_exercise
     from posecount.exercises.protocols import get_protocol
+    from posecount.history import RunRecorder
     from posecount.pipeline import TestRequest, run_analysis
     from posecount.recording import PoseTrack
+
+    recorder = RunRecorder(db, enabled=not no_history)
 
     protocol = get_protocol(name)
     spec = get_exercise(protocol.exercise)
@@ -184,6 +199,7 @@ def function_test(
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     out.print(f"results in {out_dir}/")
+    recorder.record(report, "test", out_dir)
 
 
 @app.command()
@@ -248,10 +264,15 @@ def live(
     model: ModelOpt = "full",
     min_detection_confidence: DetConfOpt = 0.5,
     min_tracking_confidence: TrackConfOpt = 0.5,
+    no_history: NoHistoryOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Live coaching in a window from a camera (or --source); writes report.json into --out at the end."""
     from posecount.exercises import builtin_exercises
-    from posecount.live import LiveOptions, run_live
+    from posecount.history import RunRecorder
+    from posecount.live import LiveOptions, run_live_session
+
+    recorder = RunRecorder(db, enabled=not no_history)
 
     spec = _spec(exercise, target, hold, prescription)
     # Tab cycles through the built-in exercises, each with the prescription's targets (--target and --hold
@@ -259,12 +280,15 @@ def live(
     cycle = tuple(spec if name == spec.name else _spec(name, None, None, prescription)
                   for name in builtin_exercises())
     options = _pose_options(model, min_detection_confidence, min_tracking_confidence)
-    report = run_live(LiveOptions(spec=spec, pose=options, out_dir=out_dir, camera=camera, source=source,
-                                  resolution_wh=(width, height), fps=fps, mute=mute, mirror=not no_mirror,
-                                  headless=headless, exercises=cycle if spec.name in builtin_exercises() else ()))
+    result = run_live_session(LiveOptions(
+        spec=spec, pose=options, out_dir=out_dir, camera=camera, source=source, resolution_wh=(width, height),
+        fps=fps, mute=mute, mirror=not no_mirror, headless=headless,
+        exercises=cycle if spec.name in builtin_exercises() else ()))
+    report = result.report
     out.print(f"{spec.title}: {_counts_text(report.counts)} ({len(report.reps)} attempts) → {out_dir}/report.json")
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
+    recorder.record(report, "live", out_dir, segments=[segment.report for segment in result.segments])
 
 
 @app.command()
@@ -277,6 +301,40 @@ def exercises() -> None:
         out.print(f"{name:24s} {spec.description}")
     for name, protocol in builtin_protocols().items():
         out.print(f"{name:24s} test: {protocol.description}", markup=False)
+
+
+@app.command()
+def history(
+    exercise: Annotated[str | None, typer.Option("--exercise", "-e", help="Only this exercise.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="From this local date on (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Up to this local date (YYYY-MM-DD).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout: sessions, per-leg figures, reps.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout: one row per session and exercise.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """The stored sessions (analyze, test and live runs): a table, or --json / --csv on stdout."""
+    from posecount.history import read_sessions
+    from posecount.history.export import to_csv, to_json, to_table
+
+    if as_json and as_csv:
+        raise typer.BadParameter("choose one of --json and --csv")
+    path, sessions = read_sessions(db, exercise, _date(since, "--since"), _date(until, "--until"), reps=as_json)
+    if as_json or as_csv:
+        sys.stdout.write(to_json(sessions) if as_json else to_csv(sessions))
+    elif sessions:
+        out.print(to_table(sessions, f"{len(sessions)} session(s) in {path}"))
+    else:
+        out.print(f"no sessions{f' of {exercise}' if exercise else ''} in {path}", markup=False)
+
+
+def _date(text: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option as a date (None stays None)."""
+    from posecount.errors import ConfigError
+
+    try:
+        return None if text is None else date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @model_app.command("path")

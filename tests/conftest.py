@@ -9,7 +9,7 @@ later run reuses them only while all three are the same, and parallel workers ne
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -60,3 +60,12 @@ def sample_truths() -> list[Path]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slow tests first, so parallel workers (pytest-xdist) are not left waiting on one long test at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _history_in_a_temporary_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every run of the command (in this process or a subprocess) stores its history in a temporary file,
+    never in the real ~/.local/share/posecount."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POSECOUNT_DB", str(tmp_path_factory.mktemp("history") / "history.sqlite3"))
+        yield

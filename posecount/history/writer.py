@@ -1,0 +1,104 @@
+"""Writing a live session into the history as it goes, so that a crash loses nothing counted.
+
+:class:`SessionWriter` is what the live loop calls: :meth:`~SessionWriter.rep` for every finished attempt
+(each is on disk when it returns), :meth:`~SessionWriter.switched` when Tab changes the exercise,
+:meth:`~SessionWriter.reset` when ``r`` starts the count over, and :meth:`~SessionWriter.finish` with the
+session's report at the end.
+
+The history must never cost the person their session: a write that fails is logged once, the session goes
+on, and :meth:`~SessionWriter.finish` raises the one-line :class:`HistoryError` after the session's own
+results are written (as :class:`~posecount.history.RunRecorder` does for a finished run).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from posecount.history.db import History, HistoryError, Kind
+
+if TYPE_CHECKING:
+    from posecount.exercises.engine import RepRecord
+    from posecount.exercises.spec import ExerciseSpec
+    from posecount.report import Report
+
+log = logging.getLogger(__name__)
+
+
+class SessionWriter:
+    """A session in the history, written as it goes. Start it with :meth:`start` when the session starts."""
+
+    def __init__(self, history: History | None, session_id: int | None, results_dir: Path,
+                 error: HistoryError | None = None) -> None:
+        self.history = history
+        self.session_id = session_id
+        self.results_dir = results_dir
+        self.error = error  # the first failure; finish() raises it
+        self.sets = 1
+
+    @classmethod
+    def start(cls, db: Path | None, kind: Kind, spec: ExerciseSpec, source: str | None, results_dir: Path,
+              started_at: datetime | None = None) -> SessionWriter:
+        """Open the history and start the session (its first set: ``spec``). Never raises: a history that
+        cannot be opened or written is reported by :meth:`finish`."""
+        try:
+            history = History.open(db)
+            try:
+                sid = history.start_session(kind, spec.name, source=source, started_at=started_at,
+                                            results_dir=results_dir, tracks=spec.tracks)
+            except HistoryError:
+                history.close()
+                raise
+        except HistoryError as exc:
+            log.warning("the history cannot be written (%s); the session is counted and saved as usual", exc)
+            return cls(None, None, results_dir, exc)
+        return cls(history, sid, results_dir)
+
+    def _write(self, action: Callable[[History, int], None]) -> None:
+        if self.history is None or self.session_id is None or self.error is not None:
+            return
+        try:
+            action(self.history, self.session_id)
+        except HistoryError as exc:
+            log.warning("the history cannot be written (%s); the session goes on", exc)
+            self.error = exc
+
+    def rep(self, rep: RepRecord) -> None:
+        """A finished attempt (a ``REP_FINISHED`` event's rep): on disk when this returns."""
+        self._write(lambda h, sid: h.add_rep(sid, rep))
+
+    def switched(self, finished: Sequence[RepRecord], spec: ExerciseSpec, at_s: float) -> None:
+        """Tab: ``finished`` are the reps of the exercise left (its last attempt, closed by the switch, is
+        new); ``spec`` the exercise now on screen, from ``at_s`` seconds of the source."""
+        def write(h: History, sid: int) -> None:
+            h.add_reps(sid, finished, missing_only=True)
+            h.start_set(sid, spec.name, started_s=at_s, tracks=spec.tracks)
+            self.sets += 1
+
+        self._write(write)
+
+    def reset(self) -> None:
+        """``r``: the exercise on screen starts its count over (its reps so far leave the history, as they
+        leave the report)."""
+        def write(h: History, sid: int) -> None:
+            h.discard_reps(sid)
+
+        self._write(write)
+
+    def finish(self, report: Report) -> int | None:
+        """The session is over and its results are written: store what the end closed, the counts, warnings
+        and length; returns the session's id. Raises the first failure, if any, as one line."""
+        def write(h: History, sid: int) -> None:
+            h.add_reps(sid, report.reps, missing_only=True)
+            h.finish_session(sid, report=report, counts=h.counts_from_reps(sid) if self.sets > 1 else None)
+
+        self._write(write)
+        if self.history is not None:
+            self.history.close()
+        if self.error is not None:
+            raise HistoryError(f"the results are written in {self.results_dir}/, but not stored in the history: "
+                               f"{self.error}") from self.error
+        return self.session_id
