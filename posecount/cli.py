@@ -269,12 +269,12 @@ def live(
 ) -> None:
     """Live coaching in a window from a camera (or --source); writes report.json into --out at the end."""
     from posecount.exercises import builtin_exercises
-    from posecount.history import RunRecorder
+    from posecount.history import SessionWriter
     from posecount.live import LiveOptions, run_live_session
 
-    recorder = RunRecorder(db, enabled=not no_history)
-
     spec = _spec(exercise, target, hold, prescription)
+    # The session goes into the history as it runs (each finished attempt on disk at once).
+    writer = None if no_history else SessionWriter.start(db, "live", spec, source or f"camera:{camera}", out_dir)
     # Tab cycles through the built-in exercises, each with the prescription's targets (--target and --hold
     # are in the chosen exercise's own units, so they stay with it).
     cycle = tuple(spec if name == spec.name else _spec(name, None, None, prescription)
@@ -283,12 +283,13 @@ def live(
     result = run_live_session(LiveOptions(
         spec=spec, pose=options, out_dir=out_dir, camera=camera, source=source, resolution_wh=(width, height),
         fps=fps, mute=mute, mirror=not no_mirror, headless=headless,
-        exercises=cycle if spec.name in builtin_exercises() else ()))
+        exercises=cycle if spec.name in builtin_exercises() else (), history=writer))
     report = result.report
     out.print(f"{spec.title}: {_counts_text(report.counts)} ({len(report.reps)} attempts) → {out_dir}/report.json")
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
-    recorder.record(report, "live", out_dir, segments=[segment.report for segment in result.segments])
+    if writer is not None:
+        writer.finish(report)
 
 
 @app.command()

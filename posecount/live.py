@@ -41,7 +41,7 @@ from posecount.atomic import ensure_writable_dir
 from posecount.display import KEY_ESC, KEY_SPACE, KEY_TAB, NullWindow, OpenCVWindow, Window
 from posecount.errors import InputError
 from posecount.exercises import builtin_exercises
-from posecount.exercises.engine import EventKind, Phase
+from posecount.exercises.engine import EventKind, Phase, RepRecord
 from posecount.exercises.spec import SIDES, ExerciseSpec
 from posecount.feedback import Message
 from posecount.overlay import OverlayState, draw_overlay
@@ -121,6 +121,19 @@ class LiveOptions:
     display_min_height_px: int = 720  # smaller frames are enlarged for display, so the text stays legible
     #: what Tab cycles through, each with the person's own targets (default: the built-in exercises as filed)
     exercises: tuple[ExerciseSpec, ...] = ()
+    #: the session in the history, written as it goes (None: --no-history)
+    history: RepSink | None = None
+
+
+class RepSink(Protocol):
+    """Where finished attempts go as the session runs (posecount.history.SessionWriter): a crash loses
+    nothing counted."""
+
+    def rep(self, rep: RepRecord) -> None: ...
+
+    def switched(self, finished: Sequence[RepRecord], spec: ExerciseSpec, at_s: float) -> None: ...
+
+    def reset(self) -> None: ...
 
 
 class FrameFeed(Protocol):
@@ -222,7 +235,7 @@ class LiveLoop:
                  speaker: Speaker | None, *, source_label: str, mirror: bool = True, live_source: bool = False,
                  arrivals: ArrivalStamps | None = None, draw: bool = True, display_min_height_px: int = 720,
                  clock: Callable[[], float] = time.monotonic, model_path: Path | None = None,
-                 exercises: Sequence[ExerciseSpec] = ()) -> None:
+                 exercises: Sequence[ExerciseSpec] = (), history: RepSink | None = None) -> None:
         self.spec = spec
         self.feed = feed
         self.estimate = estimate
@@ -237,6 +250,7 @@ class LiveLoop:
         self.display_scale = 1.0
         self.clock = clock
         self.model_path = model_path  # for the report's provenance (None: a test double estimates)
+        self.history = history
         self.exercises = list(exercises) or list(builtin_exercises().values())
         self.session: Session | None = None
         self.paused = False
@@ -340,6 +354,8 @@ class LiveLoop:
         """One INFO line per finished attempt (for --verbose timelines, and what GUI tests wait for)."""
         for event in result.events:
             if event.kind == EventKind.REP_FINISHED and event.rep is not None and self.session is not None:
+                if self.history is not None:
+                    self.history.rep(event.rep)
                 rep, c = event.rep, self.session.counter.counts
                 verdict = "counted" if rep.counted else "not counted (" + ", ".join(rep.faults) + ")"
                 log.info("rep finished: %s leg at %.1f s, %s, hold %.1f s; so far left %d, right %d counted",
@@ -371,6 +387,8 @@ class LiveLoop:
             attempts = len(self.session.counter.reps)
             at_s = self._now_s()
             self.session.reset()
+            if self.history is not None:
+                self.history.reset()
             self._result = None
             self._segment_start_ms = self._last_frame.timestamp_ms if self._last_frame else None
             self.notes.append(f"the count was reset at {at_s:.1f} s; the {attempts} attempt(s) before that are "
@@ -385,6 +403,8 @@ class LiveLoop:
         new = self.exercises[(i + 1) % len(names)]
         if self.session is not None and self._frame_wh is not None:
             self.session.finish()
+            if self.history is not None:
+                self.history.switched(self.session.counter.reps, new, at_s=self._now_s())
             if self.session.counter.reps:
                 start_s = (self._segment_start_ms or 0) / 1000.0
                 self.segments.append(Segment(self._build_report(self.session, self.spec), start_s, self._now_s()))
@@ -555,7 +575,7 @@ def run_live_session(options: LiveOptions, window: Window | None = None, speaker
         loop = LiveLoop(options.spec, feed, estimator.estimate, window, speaker, source_label=label,
                         mirror=options.mirror, live_source=live, arrivals=arrivals, draw=not options.headless,
                         display_min_height_px=options.display_min_height_px, model_path=options.pose.model_path,
-                        exercises=options.exercises)
+                        exercises=options.exercises, history=options.history)
         result = loop.run()
     finally:
         if feed is not None:

@@ -541,8 +541,15 @@ def test_a_live_session_with_exercises_switched_is_one_session_with_a_set_each(
     first, last = reports[FAULTY], reports[SHORT_HOLDS]
     seen: list[object] = []
 
-    def fake_session(options: object) -> LiveResult:
+    def fake_session(options: live.LiveOptions) -> LiveResult:
+        """What LiveLoop does with the history as it runs (tests/test_live.py checks the loop calls these)."""
         seen.append(options)
+        assert options.history is not None
+        for rep in first.reps:
+            options.history.rep(rep)
+        options.history.switched(first.reps, options.spec, at_s=20.0)
+        for rep in last.reps:
+            options.history.rep(rep)
         return LiveResult(last, LiveStats(), EndReason.QUIT, [Segment(first, 0.0, 20.0)])
 
     monkeypatch.setattr(live, "run_live_session", fake_session)

@@ -436,6 +436,37 @@ def test_tab_keeps_each_exercises_personal_targets_and_the_report_names_the_mode
     assert now["made_with"]["model"] == {"file": "model.task", "sha256": file_sha256(model)}
 
 
+def test_the_loop_hands_each_finished_attempt_to_the_history_as_it_goes(recorded_clean: Recorded) -> None:
+    """Every attempt reaches the history when it finishes (a crash later loses nothing counted); Tab and r
+    are passed on too. The sink records the calls with the time of the frame being shown."""
+    calls: list[tuple[str, object]] = []
+
+    class Sink:
+        def rep(self, rep: object) -> None:
+            calls.append(("rep", rep))
+
+        def switched(self, finished: object, spec: object, at_s: float) -> None:
+            calls.append(("switched", (at_s, list(finished))))  # type: ignore[call-overload]
+
+        def reset(self) -> None:
+            calls.append(("reset", None))
+
+    loop = LiveLoop(get_exercise("side-leg-raise"), ListFeed(recorded_clean.stand_in_frames(), recorded_clean.info),
+                    recorded_clean.estimate, ScheduledWindow({200: ord("r"), 900: KEY_TAB}), None,
+                    source_label="camera:0", history=Sink())
+    result = loop.run()
+    assert [c[0] for c in calls if c[0] != "rep"] == ["reset", "switched"]
+    i = next(k for k, c in enumerate(calls) if c[0] == "switched")
+    j = next(k for k, c in enumerate(calls) if c[0] == "reset")
+    _, finished = calls[i][1]  # type: ignore[misc]
+    between = [c[1] for c in calls[j + 1:i] if c[0] == "rep"]  # finished one by one between r and Tab
+    segment = result.segments[0].report.reps
+    assert between and finished == segment, "Tab hands over the exercise's attempts, the one it closed included"
+    assert between == segment[:len(between)] and len(segment) - len(between) <= 1
+    after = [c[1] for c in calls[i + 1:] if c[0] == "rep"]
+    assert after == result.report.reps[:len(after)]
+
+
 # == every sample, frames dropped the way the live feed drops them (no model) ============================
 #: How the live feed loses frames. LatestFrame keeps only the newest frame, so whatever arrives while the model
 #: is still busy is skipped: a steady overload skips every 2nd or every 3rd frame, load spikes skip bursts (6 of
