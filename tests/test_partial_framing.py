@@ -125,3 +125,19 @@ def test_an_attempt_that_goes_below_the_picture_ends_at_rest_not_lost(unseen: bo
     (rep,) = counter.reps
     assert (rep.counted, list(rep.faults)) == expect
     assert rep.hold_s > 2.0
+
+
+def test_a_foot_hidden_behind_the_chair_does_not_stop_the_other_leg_counting() -> None:
+    """Front-on, a chair's back or leg may hide one foot (the model then gives it a low visibility). The
+    hidden leg is unseen; the other leg's reps still count as drawn. Here the right ankle is hidden for the
+    whole clip: the left leg's drawn reps are all counted, no right rep is invented."""
+    name = "slr_clean_alternating"
+    track = committed_landmarks(name)
+    vis = track.visibility.copy()
+    vis[:, LM.RIGHT_ANKLE] = 0.1
+    hidden = replace(track, visibility=vis)
+    session, _ = replay_track(hidden, get_exercise("side-leg-raise"))
+    truth = _truth(name)
+    assert [(r.side, r.counted) for r in session.counter.reps] == [
+        (t["side"], t["counted"]) for t in truth if t["side"] == "left"]
+    assert any("right leg was not visible" in w for w in session.warnings(track.source.fps))

@@ -201,7 +201,9 @@ class FeatureExtractor:
         feet = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
         feet_in = [(0 <= xy[i][0] < w and 0 <= xy[i][1] < h and vis[i] >= s.min_visibility)
                    or self._below_frame(pose, side) for i, side in zip(feet, SIDES, strict=True)]
-        if self.spec.view == "front" and not all(feet_in):
+        # Front-on a chair's back or leg often hides one foot: that leg alone is unseen (its angle is NaN and
+        # the engine freezes it), the other is still counted. Only with neither foot in view is the set-up wrong.
+        if self.spec.view == "front" and not any(feet_in):
             return "Step back until your feet are visible"
         if self.spec.view == "side" and not any(feet_in):
             return "Move back until your whole leg is visible"
