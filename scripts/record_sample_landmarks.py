@@ -1,7 +1,7 @@
-"""Record the current model's landmarks of every shipped sample into samples/landmarks/NAME.npz and
-samples/realistic/landmarks/NAME.npz (compact).
+"""Record the current model's landmarks of every shipped sample into samples/landmarks/NAME.npz,
+samples/realistic/landmarks/NAME.npz and samples/exercises/landmarks/NAME.npz (compact).
 
-    python scripts/record_sample_landmarks.py [--check]
+    python scripts/record_sample_landmarks.py [--check] [--set first|realistic|exercises]
 
 Run it after regenerating the samples or on purpose after a model or mediapipe change, and commit the
 result; tests/test_samples_model.py checks that the model in use still reproduces these files, and the
@@ -27,10 +27,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 
 
-def _clips() -> list[Path]:
+#: The sample sets' folders, by the set's name (``python -m posecount.synth samples --set``).
+FOLDERS = {"first": SAMPLES, "realistic": SAMPLES / "realistic", "exercises": SAMPLES / "exercises"}
+
+
+def _clips(sets: list[str] | None = None) -> list[Path]:
     """Every sample clip, whatever its container: the video each NAME.truth.json names (NAME.mp4 by default)."""
     clips = []
-    for folder in (SAMPLES, SAMPLES / "realistic"):
+    for folder in (FOLDERS[name] for name in (sets or FOLDERS)):
         for truth in sorted(folder.glob("*.truth.json")):
             name = truth.name.removesuffix(".truth.json")
             clips.append(folder / json.loads(truth.read_text()).get("video", f"{name}.mp4"))
@@ -40,10 +44,11 @@ def _clips() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare only, write nothing")
+    parser.add_argument("--set", action="append", choices=list(FOLDERS), help="only this set (repeatable)")
     args = parser.parse_args(argv)
     options = PoseOptions(model_path=ensure_model("full", progress=False))
     cache = PoseCache(Path(os.environ.get("POSECOUNT_TEST_CACHE", ROOT / ".pytest_cache" / "posecount-poses")))
-    for clip in _clips():
+    for clip in _clips(args.set):
         track = cache.track(clip, options)
         target = clip.parent / "landmarks" / f"{clip.stem}.npz"
         if args.check:

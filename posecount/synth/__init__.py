@@ -12,7 +12,12 @@ Pure functions for comparing a pose estimator without decoding video:
   a script with ``truth_rules="clinical"`` (realistic motion: minimum jerk, sway, tremor, sag, flicks, chairs
   of several designs), the exercise's clinical definition (:func:`clinical_verdict`).
 
-Regenerate the committed samples: ``python -m posecount.synth samples``.
+The other exercises of the home programme and the function tests (issue 9: sit-to-stand, standing calf raise,
+mini squat, standing march, standing hamstring curl; the 30-second chair stand, the five-times sit-to-stand, the
+4-stage balance test) are drawn by :mod:`~posecount.synth.moves` (time → angles) and
+:mod:`~posecount.synth.poses` (angles → joints), and judged by :mod:`~posecount.synth.programme`.
+
+Regenerate the committed samples: ``python -m posecount.synth samples`` (``--set exercises``: samples/exercises).
 """
 
 from posecount.synth.body import PROPORTIONS, Proportions, joints_at, skeleton_at
@@ -20,7 +25,7 @@ from posecount.synth.clinical import ClinicalVerdict, clinical_verdict
 from posecount.synth.draw import FrameRenderer, render_frame
 from posecount.synth.motion import RepTiming, angles_at, rep_timings
 from posecount.synth.rules import RULES, TruthRules, Verdict, check_script, expected_verdict
-from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError, Sway, VariableRate
+from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError, Stance, Sway, VariableRate
 from posecount.synth.truth import TRUTH_SCHEMA_VERSION, build_truth, truth_json
 from posecount.synth.video import WrittenClip, write_clip
 
@@ -37,6 +42,7 @@ __all__ = [
     "RepTiming",
     "Scene",
     "ScriptError",
+    "Stance",
     "Sway",
     "TruthRules",
     "VariableRate",

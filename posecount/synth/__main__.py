@@ -1,7 +1,7 @@
-"""Developer tool: ``python -m posecount.synth samples [--set first|realistic|all] [--only NAME] [--verify]``.
+"""Developer tool: ``python -m posecount.synth samples [--set first|realistic|exercises|all] [--only NAME] [--verify]``.
 
 The first set is written to ``--out`` (default: the repo's ``samples/``), the realistic set to
-``OUT/realistic/``; each directory gets its README.
+``OUT/realistic/``, the exercise set (issue 9) to ``OUT/exercises/``; each directory gets its README.
 
 Also ``python -m posecount.synth render SCRIPT.json OUT.mp4`` renders any motion script (and writes
 ``OUT.truth.json`` beside the clip; a script's ``container`` mov or webm is written as such, whatever the
@@ -20,6 +20,7 @@ from posecount.atomic import atomic_open
 from posecount.errors import PosecountError
 from posecount.synth.rules import check_script
 from posecount.synth.samples import (
+    EXERCISES_SIZE_BUDGET_BYTES,
     REALISTIC_SIZE_BUDGET_BYTES,
     SAMPLE_SETS,
     SIZE_BUDGET_BYTES,
@@ -38,7 +39,8 @@ from posecount.synth.video import h264_by_pyav, same_pictures, write_clip
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "samples"
 
 
-_BUDGETS = {"first": SIZE_BUDGET_BYTES, "realistic": REALISTIC_SIZE_BUDGET_BYTES}
+_BUDGETS = {"first": SIZE_BUDGET_BYTES, "realistic": REALISTIC_SIZE_BUDGET_BYTES,
+            "exercises": EXERCISES_SIZE_BUDGET_BYTES}
 
 
 def _set_dir(out: Path, sample_set: str) -> Path:
@@ -132,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("samples", help="regenerate the committed sample set")
     p.add_argument("--out", default=str(DEFAULT_OUT), help="output directory (default: the repo's samples/)")
     p.add_argument("--set", choices=[*SAMPLE_SETS, "all"], default="all",
-                   help="which set: the first (samples/), the realistic one (samples/realistic/) or all")
+                   help="which set: the first (samples/), the realistic one (samples/realistic/), the other "
+                        "exercises and function tests (samples/exercises/) or all")
     p.add_argument("--only", action="append", metavar="NAME", help="only this sample (repeatable)")
     p.add_argument("--verify", action="store_true", help="regenerate in a temp dir and compare with --out")
     p.add_argument("--list", action="store_true", help="list the samples and exit")

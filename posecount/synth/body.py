@@ -15,7 +15,7 @@ import numpy as np
 
 from posecount.synth.chairs import hand_targets
 from posecount.synth.motion import angles_at, body_sway_px
-from posecount.synth.script import MotionScript
+from posecount.synth.script import PROGRAMME_EXERCISES, MotionScript
 
 Point = tuple[float, float]
 
@@ -118,6 +118,10 @@ def skeleton_at(script: MotionScript, t_s: float, props: Proportions = PROPORTIO
     """The posed skeleton at ``t_s``; None when nobody is in the clip."""
     if not script.person_present:
         return None
+    if script.exercise in PROGRAMME_EXERCISES:
+        from posecount.synth.poses import programme_skeleton_at
+
+        return programme_skeleton_at(script, t_s, props)
     ang = angles_at(script, t_s)
     if script.view == "front":
         return _front(script, ang, props, body_sway_px(script, t_s))
@@ -178,18 +182,28 @@ def _front(script: MotionScript, ang: dict[str, float], p: Proportions, sway_px:
         pts[f"{side}_foot_index"] = _v(_v(ankle, down, 0.078 * h), out, 0.012 * h)
 
     lean = ang["trunk_lean_left_deg"]  # toward the person's left = toward +x
-    up = (math.sin(math.radians(lean)), -math.cos(math.radians(lean)))
+    up = front_upper_body(script, pts, mid_hip, lean, h, p)
+    return Skeleton(points=pts, view="front", facing=0, height_px=h, trunk_up=up, head_up=up,
+                    extra={"lean_deg": lean})
+
+
+def front_upper_body(script: MotionScript, pts: dict[str, Point], mid_hip: Point, lean: float, h: float,
+                     p: Proportions, left_sign: float = 1.0) -> Point:
+    """Trunk, head, face and arms of a standing person seen front-on (``left_sign`` -1: from behind, the person's
+    left on the image's left), into ``pts``; returns the trunk's up vector. The hands hold the chair in front
+    (when the scene has one) or hang at the sides."""
+    up = (math.sin(math.radians(lean)) * left_sign, -math.cos(math.radians(lean)))
     across = (-up[1], up[0])  # +x rotated with the trunk
     mid_sh = _v(mid_hip, up, p.trunk * h)
     pts["mid_shoulder"] = mid_sh
     head_c = _v(mid_sh, up, p.neck_to_head_center * h)
     pts["head_center"] = head_c
-    _front_face(pts, head_c, up, across, h, p)
+    _front_face(pts, head_c, up, across, h, p, left_sign)
     rail_x, rail_y = chair_anchor_front(script, p)
     design = script.scene.chair_design
     targets = (hand_targets(design, rail_x, rail_y, chair_floor_front_px(script), h)
                if script.scene.chair and design != "rail" else {})
-    for side, s in (("left", 1.0), ("right", -1.0)):
+    for side, s in (("left", left_sign), ("right", -left_sign)):
         sh = _v(mid_sh, across, s * p.shoulder_half_width * h)
         pts[f"{side}_shoulder"] = sh
         if script.scene.chair:
@@ -206,16 +220,16 @@ def _front(script: MotionScript, ang: dict[str, float], p: Proportions, sway_px:
         pts[f"{side}_elbow"] = elbow
         pts[f"{side}_wrist"] = wrist
         pts[f"{side}_hand_tip"] = _v(wrist, hand_dir, hand_len)
-    return Skeleton(points=pts, view="front", facing=0, height_px=h, trunk_up=up, head_up=up,
-                    extra={"lean_deg": lean})
+    return up
 
 
-def _front_face(pts: dict[str, Point], c: Point, up: Point, across: Point, h: float, p: Proportions) -> None:
+def _front_face(pts: dict[str, Point], c: Point, up: Point, across: Point, h: float, p: Proportions,
+                left_sign: float = 1.0) -> None:
     def at(x: float, y: float) -> Point:  # x toward the person's left (+x), y up, in units of H
         return (c[0] + (across[0] * x + up[0] * y) * h, c[1] + (across[1] * x + up[1] * y) * h)
 
     pts["nose"] = at(0.0, -0.012)
-    for side, s in (("left", 1.0), ("right", -1.0)):
+    for side, s in (("left", left_sign), ("right", -left_sign)):
         pts[f"{side}_eye"] = at(s * 0.0175, 0.006)
         pts[f"{side}_eye_inner"] = at(s * 0.010, 0.006)
         pts[f"{side}_eye_outer"] = at(s * 0.026, 0.006)
@@ -250,6 +264,23 @@ def _side(script: MotionScript, ang: dict[str, float], p: Proportions) -> Skelet
         pts[f"{side}_heel"] = _v(sole, foot_fwd, -p.heel_back * h)
         pts[f"{side}_foot_index"] = _v(sole, foot_fwd, p.toe_forward * h)
     trunk = ang["trunk_lean_deg"]  # positive: leaning back, away from the facing direction
+    up, head_up = side_upper_body(pts, hip_near, off, trunk, f, near, far, h, p)
+    for side in (near, far):
+        shift = (0.0, 0.0) if side == near else off
+        sh = pts[f"{side}_shoulder"]
+        target = _v(_v(hip_near, (f * 0.075 * h, 0.028 * h)), shift)  # hand on the seat beside the thigh
+        elbow, wrist = two_link_ik(sh, target, p.upper_arm * h, p.forearm * h, (-f, 0.3))
+        pts[f"{side}_elbow"] = elbow
+        pts[f"{side}_wrist"] = wrist
+        pts[f"{side}_hand_tip"] = _v(wrist, (f * 0.9, 0.44), p.hand * 0.8 * h)
+    return Skeleton(points=pts, view=script.view, facing=int(f), height_px=h, trunk_up=up, head_up=head_up,
+                    near_side=near, extra={"trunk_deg": trunk})
+
+
+def side_upper_body(pts: dict[str, Point], hip_near: Point, off: Point, trunk: float, f: float, near: str, far: str,
+                    h: float, p: Proportions) -> tuple[Point, Point]:
+    """Shoulders, mid points, head and face of a person seen side-on, into ``pts``; ``trunk``: degrees from
+    vertical, positive leaning back (away from the facing direction). Returns (trunk up, head up) vectors."""
     up = (-f * math.sin(math.radians(trunk)), -math.cos(math.radians(trunk)))
     head_tilt = 0.5 * trunk  # the head stays nearer upright, looking ahead
     head_up = (-f * math.sin(math.radians(head_tilt)), -math.cos(math.radians(head_tilt)))
@@ -277,16 +308,7 @@ def _side(script: MotionScript, ang: dict[str, float], p: Proportions) -> Skelet
         pts[f"{side}_mouth"] = at(0.040, -0.032, shift)
     pts[f"{near}_ear"] = at(-0.004, 0.0)
     pts[f"{far}_ear"] = at(-0.004, 0.0, off)
-    for side in (near, far):
-        shift = (0.0, 0.0) if side == near else off
-        sh = pts[f"{side}_shoulder"]
-        target = _v(_v(hip_near, (f * 0.075 * h, 0.028 * h)), shift)  # hand on the seat beside the thigh
-        elbow, wrist = two_link_ik(sh, target, p.upper_arm * h, p.forearm * h, (-f, 0.3))
-        pts[f"{side}_elbow"] = elbow
-        pts[f"{side}_wrist"] = wrist
-        pts[f"{side}_hand_tip"] = _v(wrist, (f * 0.9, 0.44), p.hand * 0.8 * h)
-    return Skeleton(points=pts, view=script.view, facing=int(f), height_px=h, trunk_up=up, head_up=head_up,
-                    near_side=near, extra={"trunk_deg": trunk})
+    return up, head_up
 
 
 def line_angle_from_vertical_deg(a: Point, b: Point) -> float:

@@ -33,7 +33,7 @@ import math
 from dataclasses import dataclass
 
 from posecount.synth.motion import ease_fn, ease_inverse, rep_drive_deg, rep_timings
-from posecount.synth.script import MotionScript, Rep, validate_structure
+from posecount.synth.script import PROGRAMME_EXERCISES, MotionScript, Rep, validate_structure
 
 #: Sampling step of the drawn angle when a rep is measured (s).
 CURVE_DT_S = 0.001
@@ -177,6 +177,10 @@ def _side_of_line(value: float, line: float, margin: float, what: str, problems:
 
 def clinical_verdict(script: MotionScript, rep: Rep, margins: Margins = MARGINS) -> ClinicalVerdict:
     """(counted, faults) that the clinical definition gives this rep, and every value too near a line."""
+    if script.exercise in PROGRAMME_EXERCISES:  # the exercises of issue 9
+        from posecount.synth.programme import programme_verdict
+
+        return programme_verdict(script, rep, margins)
     d = DEFINITIONS[script.exercise]
     m = measure_rep(script, rep)
     problems: list[str] = []
@@ -269,6 +273,10 @@ def check_clinical_script(script: MotionScript, margins: Margins = MARGINS) -> l
     problems = list(validate_structure(script))
     if problems:
         return problems
+    if script.exercise in PROGRAMME_EXERCISES:
+        from posecount.synth.programme import check_programme_script
+
+        return check_programme_script(script, margins)
     if script.exercise not in DEFINITIONS:
         return [f"no clinical definition of {script.exercise!r}"]
     d = DEFINITIONS[script.exercise]

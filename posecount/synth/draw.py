@@ -14,6 +14,8 @@ from posecount.synth.body import PROPORTIONS, floor_y_px, skeleton_at
 from posecount.synth.figure import (
     BGR,
     Shape,
+    chair_ahead_shapes,
+    chair_behind_shapes,
     chair_front_shapes,
     chair_hand_shapes,
     chair_side_shapes,
@@ -106,8 +108,14 @@ class FrameRenderer:
         chair = script.scene.chair
         # seated: the chair is behind the person, part of the static scene; standing: in front of them
         if chair and script.view != "front":
-            draw_shapes(self._background, chair_side_shapes(script))
-        self._chair_front: list[Shape] = chair_front_shapes(script) if (chair and script.view == "front") else []
+            if script.exercise in ("mini-squat", "standing-hamstring-curl"):  # side-on, the chair ahead
+                draw_shapes(self._background, chair_ahead_shapes(script))
+            elif script.exercise != "four-stage-balance":
+                draw_shapes(self._background, chair_side_shapes(script))
+        if chair and script.from_behind:  # the chair beyond the person
+            draw_shapes(self._background, chair_behind_shapes(script))
+        self._chair_front: list[Shape] = (chair_front_shapes(script)
+                                          if (chair and script.view == "front" and not script.from_behind) else [])
 
     def render(self, index: int) -> np.ndarray:
         s = self.script

@@ -135,8 +135,20 @@ def _limb(out: list[Shape], a: Point, b: Point, ra: float, rb: float, color: BGR
 # -- the person ------------------------------------------------------------------------------------------
 def person_shapes(script: MotionScript, sk: Skeleton, props: Proportions = PROPORTIONS) -> list[Shape]:
     if sk.view == "front":
+        if sk.extra.get("from_behind"):
+            return _back_person(script, sk, props)
         return _front_person(script, sk, props)
     return _side_person(script, sk, props)
+
+
+def _lifted_side(script: MotionScript, sk: Skeleton) -> str | None:
+    """standing-march: the leg whose knee comes up toward the camera (drawn over the pelvis and the shirt)."""
+    if script.exercise != "standing-march":
+        return None
+    pts = sk.points
+    rise = {s: pts[f"{s}_knee"][1] - pts[f"{s}_hip"][1] for s in ("left", "right")}
+    side = min(rise, key=lambda s: rise[s])
+    return side if rise[side] < 0.2 * sk.height_px else None
 
 
 def _front_person(script: MotionScript, sk: Skeleton, p: Proportions) -> list[Shape]:
@@ -145,12 +157,27 @@ def _front_person(script: MotionScript, sk: Skeleton, p: Proportions) -> list[Sh
     pts = sk.points
     out: list[Shape] = []
     lw = max(1.0, 0.0045 * h)
+    lifted = _lifted_side(script, sk)
     # legs: shanks, shoes, thighs (trousers)
     for side in ("left", "right"):
+        if side == lifted:
+            continue
         _limb(out, pts[f"{side}_knee"], pts[f"{side}_ankle"], 0.031 * h, 0.022 * h, pal.trousers, h)
         out.append(Shape(capsule(pts[f"{side}_ankle"], pts[f"{side}_foot_index"], 0.024 * h, 0.03 * h),
                          pal.shoes, shade(pal.shoes, OUTLINE_SHADE), lw))
         _limb(out, pts[f"{side}_hip"], pts[f"{side}_knee"], 0.047 * h, 0.032 * h, pal.trousers, h)
+    _front_trunk_and_head(out, sk, pal, h, lw)
+    if lifted:  # the lifted leg comes toward the camera: over the pelvis and the shirt, the knee nearest
+        _limb(out, pts[f"{lifted}_knee"], pts[f"{lifted}_ankle"], 0.033 * h, 0.023 * h, pal.trousers, h)
+        out.append(Shape(capsule(pts[f"{lifted}_ankle"], pts[f"{lifted}_foot_index"], 0.025 * h, 0.031 * h),
+                         pal.shoes, shade(pal.shoes, OUTLINE_SHADE), lw))
+        _limb(out, pts[f"{lifted}_hip"], pts[f"{lifted}_knee"], 0.047 * h, 0.04 * h, pal.trousers, h)
+    _front_arms(out, sk, pal, h, lw)
+    return out
+
+
+def _front_trunk_and_head(out: list[Shape], sk: Skeleton, pal: Palette, h: float, lw: float) -> None:
+    pts = sk.points
     # pelvis (trousers), level
     mid = pts["mid_hip"]
     out.append(Shape(frame_points(mid, (1, 0), (0, -1), h, [
@@ -174,10 +201,59 @@ def _front_person(script: MotionScript, sk: Skeleton, p: Proportions) -> list[Sh
     out.append(Shape(frame_points(mid, across, up, h, [(-0.045, 0.303), (0.0, 0.285), (0.045, 0.303)]),
                      None, shade(pal.shirt, 0.6), max(1.0, 0.005 * h), closed=False))
     out.extend(_front_head(head_c, up, h, pal))
+
+
+def _front_arms(out: list[Shape], sk: Skeleton, pal: Palette, h: float, lw: float) -> None:
+    pts = sk.points
     # arms: upper arm (sleeve), forearm and hand (skin)
     for side in ("left", "right"):
         _limb(out, pts[f"{side}_shoulder"], pts[f"{side}_elbow"], 0.027 * h, 0.022 * h, pal.shirt, h)
         _limb(out, pts[f"{side}_elbow"], pts[f"{side}_wrist"], 0.02 * h, 0.016 * h, pal.skin, h)
+        out.append(Shape(capsule(pts[f"{side}_wrist"], pts[f"{side}_hand_tip"], 0.018 * h, 0.015 * h),
+                         pal.skin, shade(pal.skin, 0.7), lw))
+
+
+def _back_person(script: MotionScript, sk: Skeleton, p: Proportions) -> list[Shape]:
+    """A standing person seen from behind: the heels nearest, the back of the head, the arms reaching forward
+    (past the trunk, to the chair beyond)."""
+    pal = palette_of(script)
+    h = sk.height_px
+    pts = sk.points
+    lw = max(1.0, 0.0045 * h)
+    out: list[Shape] = []
+    for side in ("left", "right"):  # the arms first: the trunk hides their inner part
+        _limb(out, pts[f"{side}_shoulder"], pts[f"{side}_elbow"], 0.027 * h, 0.022 * h, pal.shirt, h)
+        _limb(out, pts[f"{side}_elbow"], pts[f"{side}_wrist"], 0.02 * h, 0.016 * h, pal.skin, h)
+    for side in ("left", "right"):
+        _limb(out, pts[f"{side}_knee"], pts[f"{side}_ankle"], 0.031 * h, 0.022 * h, pal.trousers, h)
+        out.append(Shape(capsule(pts[f"{side}_foot_index"], pts[f"{side}_heel"], 0.025 * h, 0.028 * h),
+                         pal.shoes, shade(pal.shoes, OUTLINE_SHADE), lw))
+        _limb(out, pts[f"{side}_hip"], pts[f"{side}_knee"], 0.047 * h, 0.032 * h, pal.trousers, h)
+    mid = pts["mid_hip"]
+    out.append(Shape(frame_points(mid, (1, 0), (0, -1), h, [
+        (-0.104, 0.085), (0.104, 0.085), (0.108, 0.0), (0.095, -0.05), (0.0, -0.062), (-0.095, -0.05),
+        (-0.108, 0.0)]), pal.trousers, shade(pal.trousers, OUTLINE_SHADE), lw))
+    up = sk.trunk_up
+    across = (-up[1], up[0])
+    out.append(Shape(frame_points(mid, across, up, h, [
+        (-0.06, 0.314), (-0.118, 0.296), (-0.128, 0.262), (-0.112, 0.18), (-0.097, 0.1), (-0.1, 0.0),
+        (0.1, 0.0), (0.097, 0.1), (0.112, 0.18), (0.128, 0.262), (0.118, 0.296), (0.06, 0.314)]),
+        pal.shirt, shade(pal.shirt, OUTLINE_SHADE), lw))
+    out.append(Shape(frame_points(mid, across, up, h, [(0.0, 0.05), (0.0, 0.27)]), None, shade(pal.shirt, 0.8),
+                     max(1.0, 0.004 * h), closed=False))  # the shirt's back seam
+    head_c = pts["head_center"]
+    neck_top = (head_c[0] - up[0] * 0.045 * h, head_c[1] - up[1] * 0.045 * h)
+    neck_base = (pts["mid_shoulder"][0] + up[0] * 0.005 * h, pts["mid_shoulder"][1] + up[1] * 0.005 * h)
+    out.append(Shape(capsule(neck_base, neck_top, 0.024 * h, 0.021 * h), pal.skin, shade(pal.skin, 0.7), lw))
+
+    def at(x: float, y: float) -> Point:
+        return (head_c[0] + (across[0] * x + up[0] * y) * h, head_c[1] + (across[1] * x + up[1] * y) * h)
+
+    for s in (-1, 1):
+        out.append(Shape(ellipse(at(s * 0.048, -0.002), 0.01 * h, 0.017 * h, up, n=14), pal.skin,
+                         shade(pal.skin, 0.65), lw))
+    out.append(Shape(ellipse(at(0, 0.004), 0.053 * h, 0.069 * h, up), pal.hair, shade(pal.hair, 0.6), lw))
+    for side in ("left", "right"):  # the hands on the chair's rail, beside the trunk
         out.append(Shape(capsule(pts[f"{side}_wrist"], pts[f"{side}_hand_tip"], 0.018 * h, 0.015 * h),
                          pal.skin, shade(pal.skin, 0.7), lw))
     return out
@@ -241,7 +317,11 @@ def _side_person(script: MotionScript, sk: Skeleton, p: Proportions) -> list[Sha
         back = (hip[0] - f * 0.03 * h, hip[1])
         _limb(out, back, knee, 0.06 * h, 0.036 * h, pl.trousers, h)
 
-    arm(far, far_pal)
+    crossed = sk.extra.get("arms_crossed", 0.0) > 0.5 and sk.extra.get("push", 0.0) < 0.5
+    if crossed:  # the far upper arm behind the trunk; its forearm crosses in front of the chest (below)
+        _limb(out, pts[f"{far}_shoulder"], pts[f"{far}_elbow"], 0.028 * h, 0.022 * h, far_pal.shirt, h)
+    else:
+        arm(far, far_pal)
     leg(far, far_pal)
     # torso: a profile polygon in the trunk's frame (x forward, y up), origin at the near hip
     up = sk.trunk_up
@@ -262,6 +342,10 @@ def _side_person(script: MotionScript, sk: Skeleton, p: Proportions) -> list[Sha
     out.append(Shape(capsule((mid_sh[0] + up[0] * 0.0 * h, mid_sh[1] + up[1] * 0.0 * h), neck_top,
                              0.026 * h, 0.022 * h), pal.skin, shade(pal.skin, 0.7), lw))
     out.extend(_side_head(head_c, head_up, f, h, pal))
+    if crossed:
+        _limb(out, pts[f"{far}_elbow"], pts[f"{far}_wrist"], 0.021 * h, 0.016 * h, far_pal.skin, h)
+        out.append(Shape(capsule(pts[f"{far}_wrist"], pts[f"{far}_hand_tip"], 0.019 * h, 0.014 * h),
+                         far_pal.skin, shade(far_pal.skin, 0.7), lw))
     arm(near, pal)
     return out
 
@@ -376,6 +460,60 @@ def chair_side_shapes(script: MotionScript, p: Proportions = PROPORTIONS) -> lis
     out.append(Shape(frame_points((hip[0], seat_y), fwd, up, h, [
         (-p.seat_back, 0.0), (p.seat_front, 0.0), (p.seat_front + 0.008, -0.014), (p.seat_front, -0.028),
         (-p.seat_back, -0.028)]), shade(col, 1.15), shade(col, OUTLINE_SHADE), lw))
+    return out
+
+
+def chair_ahead_shapes(script: MotionScript, p: Proportions = PROPORTIONS) -> list[Shape]:
+    """Side view: the chair in front of a standing person (mini squat, hamstring curl), facing away from them,
+    its back toward them; the far side darker (:func:`posecount.synth.poses.chair_ahead_points`)."""
+    from posecount.synth.poses import CHAIR_FAR_SCALE, chair_ahead_points, side_frame
+
+    h = script.look.height_px
+    col = hex_bgr(script.scene.chair_color)
+    lw = max(1.0, 0.004 * h)
+    c = chair_ahead_points(script, p)
+    _, _, off = side_frame(script, p)
+    out: list[Shape] = []
+    for shift, colour in (((off[0] * CHAIR_FAR_SCALE, off[1] * CHAIR_FAR_SCALE), shade(col, FAR_SHADE)),
+                          ((0.0, 0.0), col)):
+        def sh(pt: Point, shift: Point = shift) -> Point:
+            return (pt[0] + shift[0], pt[1] + shift[1])
+
+        for a, b in ((c["back_foot"], c["seat_back"]), (c["front_foot"], c["seat_front"])):
+            out.append(Shape(capsule(sh(a), sh(b), 0.011 * h, 0.011 * h, n=4), colour, shade(colour, OUTLINE_SHADE),
+                             lw))
+        out.append(Shape(capsule(sh(c["seat_back"]), sh(c["top"]), 0.012 * h, 0.012 * h, n=4), colour,
+                         shade(colour, OUTLINE_SHADE), lw))
+        # the back's top rail and a slat under it
+        top = sh(c["top"])
+        seat_b = sh(c["seat_back"])
+        for k, width in ((0.0, 0.017), (0.45, 0.012)):
+            q = (top[0] + (seat_b[0] - top[0]) * k * 0.5, top[1] + (seat_b[1] - top[1]) * k * 0.5)
+            out.append(Shape(capsule((q[0] - 0.004 * h, q[1]), (q[0] + 0.004 * h, q[1] + 0.001 * h), width * h,
+                                     width * h, n=4), shade(colour, 1.1), shade(colour, OUTLINE_SHADE), lw))
+    sb, sf = c["seat_back"], c["seat_front"]
+    out.append(Shape(np.array([(sb[0], sb[1]), (sf[0], sf[1]), (sf[0], sf[1] + 0.028 * h), (sb[0], sb[1] + 0.028 * h)]),
+                     shade(col, 1.15), shade(col, OUTLINE_SHADE), lw))
+    return out
+
+
+def chair_behind_shapes(script: MotionScript, p: Proportions = PROPORTIONS) -> list[Shape]:
+    """Seen from behind: the chair the person holds stands beyond them (its floor line higher, a little
+    smaller); two posts and a top rail, drawn before the person."""
+    h = script.look.height_px
+    col = hex_bgr(script.scene.chair_color)
+    cx, rail_y = chair_anchor_front(script, p)
+    floor = floor_y_px(script) - 0.035 * h
+    lw = max(1.0, 0.004 * h)
+    out: list[Shape] = []
+    for sgn in (-1, 1):
+        x = cx + sgn * p.chair_half_width * 0.95 * h
+        out.append(Shape(frame_points((x, floor), (1, 0), (0, -1), h, [
+            (-0.01, 0.0), (0.01, 0.0), (0.01, floor / h - rail_y / h), (-0.01, floor / h - rail_y / h)]),
+            col, shade(col, OUTLINE_SHADE), lw))
+    out.append(Shape(frame_points((cx, rail_y), (1, 0), (0, -1), h, [
+        (-0.18, 0.015), (0.18, 0.015), (0.185, -0.01), (0.18, -0.017), (-0.18, -0.017), (-0.185, -0.01)]),
+        shade(col, 1.1), shade(col, OUTLINE_SHADE), lw))
     return out
 
 

@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from posecount.synth.script import MotionScript, Rep, SideName, Sway
+from posecount.synth.script import PROGRAMME_EXERCISES, MotionScript, Rep, RepSide, Sway
 
 #: Periods of the slow body sway (s); incommensurate so the motion never looks mechanical.
 _SWAY_PERIOD_S = 4.7
@@ -28,7 +28,7 @@ class RepTiming:
     """Exact times of one rep (s from the first frame): start → peak (hold begins) → hold_end → end."""
 
     index: int
-    side: SideName
+    side: RepSide
     start_s: float
     peak_s: float
     hold_end_s: float
@@ -190,9 +190,15 @@ def angles_at(script: MotionScript, t_s: float) -> dict[str, float]:
     ``trunk_lean_deg``: mid-hip→mid-shoulder line from vertical; side-leg-raise: unsigned, with
     ``trunk_lean_left_deg`` signed (toward the person's left positive); seated: signed, leaning back positive.
     ``sway_px``: the body's sideways offset (front view). Empty when nobody is in the clip.
+
+    The exercises of issue 9 and the balance test: :func:`posecount.synth.moves.programme_angles_at`.
     """
     if not script.person_present:
         return {}
+    if script.exercise in PROGRAMME_EXERCISES:
+        from posecount.synth.moves import programme_angles_at
+
+        return programme_angles_at(script, t_s)
     ph = rep_phase_at(script, t_s)
     tm, e = ph.timing, ph.progress
     rep = tm.rep if tm else None

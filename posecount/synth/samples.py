@@ -18,9 +18,9 @@ from pathlib import Path
 
 from posecount.atomic import atomic_open
 from posecount.synth.rules import check_script
-from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError, Sway, VariableRate
+from posecount.synth.script import Look, MotionScript, Rep, Scene, ScriptError, Stance, Sway, VariableRate
 from posecount.synth.truth import build_truth, truth_json
-from posecount.synth.video import WrittenClip, write_clip
+from posecount.synth.video import WrittenClip, default_bitrate_bps, write_clip
 
 #: The sample set is written with MPEG-4 Part 2 only, so any machine regenerates the same bytes.
 SAMPLE_FOURCCS: tuple[str, ...] = ("mp4v",)
@@ -284,20 +284,211 @@ def _realistic_samples() -> list[Sample]:
 
 
 REALISTIC_SAMPLES: tuple[Sample, ...] = tuple(_realistic_samples())
+
+
+# -- the exercise set (samples/exercises/): the exercises and function tests of issue 9 ------------------------------
+#: The exercise set's directory, inside the first set's (``samples/exercises``).
+EXERCISES_SUBDIR = "exercises"
+EXERCISES_SIZE_BUDGET_BYTES = 8 * 1024 * 1024
+#: The set's frame size (most clips; the MPEG-4 Part 2 encoder's size grows with the pixels and the duration).
+SMALL = {"width": 640, "height": 360}
+#: The balance clips (long, hardly moving) are encoded at this rate, bits per pixel per frame (the default 0.02
+#: gives them 15 % more bytes for nothing the eye or the model sees).
+BALANCE_BITS_PER_PIXEL = 0.011
+
+
+def _side_look(look: Look, facing: int, x_right: float, **kw: float) -> Look:
+    """A person seen side-on at 640x360 (``height_px`` 300; at 640x480 pass 400); ``x_right`` places the body's
+    anchor facing image right (mirrored facing left)."""
+    return replace(look, height_px=kw.get("height_px", 300.0), floor_y_frac=kw.get("floor_y_frac", 0.95),
+                   center_x_frac=x_right if facing > 0 else 1.0 - x_right)
+
+
+def _front_small(look: Look) -> Look:
+    """A standing person front-on at 640x360, head to toe with the chair in front."""
+    return _front(look, height_px=300.0, floor_y_frac=0.92)
+
+
+def _ex(exercise: str, view: str, seed: int, look: Look, scene: Scene, reps: list[Rep], **kw: object) -> MotionScript:
+    """A clip of the exercise set: 640x360 unless ``width``/``height`` say otherwise, minimum jerk, clinical truth."""
+    kw = {**SMALL, **kw}
+    return MotionScript(exercise=exercise, view=view, seed=seed, look=look, scene=scene,  # type: ignore[arg-type]
+                        reps=reps, ease="min-jerk", truth_rules="clinical", **kw)  # type: ignore[arg-type]
+
+
+def _rep(side: str, peak: float, *, rise: float, hold: float, lower: float, rest: float, counted: bool = True,
+         faults: Sequence[str] = (), sway: Sequence[Sway] = (), **kw: object) -> Rep:
+    return Rep(side=side, peak_deg=peak, rise_s=rise, hold_s=hold, lower_s=lower, rest_s=rest,  # type: ignore[arg-type]
+               expect_counted=counted, expect_faults=list(faults), sway=list(sway), **kw)  # type: ignore[arg-type]
+
+
+def _stand(peak: float = 176.0, *, rise: float = 1.7, hold: float = 0.6, lower: float = 2.2, rest: float = 1.3,
+           **kw: object) -> Rep:
+    """One sit-to-stand (the knee angle at the top: 176 is standing straight)."""
+    return _rep("both", peak, rise=rise, hold=hold, lower=lower, rest=rest, **kw)
+
+
+def _chair_stands(push_from: int | None = None, count: int = 12) -> list[Rep]:
+    """A 30-second chair stand done as fast as the person can, slowing a little as they tire (each stand 0.02 s
+    slower to rise and to sit); the eleventh rest is longer, so that 30 s after "go" falls in the twelfth rise
+    with the hips two thirds of the way up. ``push_from``: from this stand on (1-based) the arms push off."""
+    reps = []
+    for k in range(count):
+        slow = 0.02 * k
+        push = push_from is not None and k + 1 >= push_from
+        reps.append(_stand(rise=round((1.45 if push else 0.95) + slow, 3), hold=0.2, lower=round(1.0 + slow, 3),
+                           rest=0.5 if k == 10 else 0.3, push_off=push,
+                           faults=["arms_push_off"] if push else ()))
+    return reps
+
+
+def _exercise_samples() -> list[Sample]:
+    sts, calf, squat = "sit-to-stand", "standing-calf-raise", "mini-squat"
+    march, curl, balance = "standing-march", "standing-hamstring-curl", "four-stage-balance"
+    right, left = "side-facing-right", "side-facing-left"
+    balance_scene = replace(ROOM_GREY, chair=False)
+    return [
+        # -- sit-to-stand and the two tests that count it ----------------------------------------------------
+        Sample("sts_clean", "Sit-to-stand side-on (facing right), arms crossed: 4 full stands (the knee to 175-177°), "
+                            "each sat back down with control; all counted.",
+               _ex(sts, right, 401, _side_look(LOOK_A, 1, 0.36), ROOM, [
+                   _stand(176, hold=0.7), _stand(177, rise=1.9, lower=2.4), _stand(175, hold=0.5),
+                   _stand(176, rise=1.8, hold=0.8, rest=1.2)], rest_trunk_deg=2.0)),
+        Sample("sts_partial_push_off", "Sit-to-stand facing left: a full stand, a rise that stops part way (the knee "
+                                       "to 108°, hips off the seat: not counted, range_too_small), a stand pushed "
+                                       "off the seat with both hands (counted, arms_push_off), a full stand.",
+               _ex(sts, left, 402, _side_look(LOOK_B, -1, 0.36), ROOM_BLUE, [
+                   _stand(176), _stand(108, rise=1.2, hold=0.4, lower=1.2, counted=False, faults=["range_too_small"]),
+                   _stand(176, rise=2.0, hold=0.6, push_off=True, faults=["arms_push_off"]), _stand(175)],
+                   rest_trunk_deg=2.0)),
+        Sample("chair_stand_30s", "30-second chair stand (CDC STEADI), facing right: go at 1.5 s, 11 full "
+                                  "stands in 30 s and the 12th two thirds of the way up at 30 s (it counts): score "
+                                  "12.",
+               _ex(sts, right, 403, _side_look(LOOK_C, 1, 0.36), ROOM_WARM, _chair_stands(),
+                   rest_trunk_deg=2.0, test="chair-stand-30s")),
+        Sample("chair_stand_30s_push_off", "30-second chair stand facing left: 6 stands with the arms "
+                                           "crossed, then the 7th and 8th pushed off the seat with the hands; the "
+                                           "protocol scores it 0 (the test is stopped).",
+               _ex(sts, left, 404, _side_look(LOOK_D, -1, 0.36), ROOM, _chair_stands(7, 8),
+                   rest_trunk_deg=2.0, test="chair-stand-30s")),
+        Sample("five_times_sts", "Five-times sit-to-stand facing left: 5 fast full stands from go (1.5 s); the fifth "
+                                 "is fully up 9.9 s after go.",
+               _ex(sts, left, 405, _side_look(LOOK_A, -1, 0.36, height_px=400.0), ROOM_GREY, [
+                   _stand(176, rise=0.9, hold=0.15, lower=0.9, rest=0.3) for _ in range(5)],
+                   rest_trunk_deg=2.0, test="five-times-sit-to-stand", tail_s=1.5, width=640, height=480)),
+        # -- standing calf raise (front, and from behind) -------------------------------------------------------
+        Sample("calf_raise_clean", "Standing calf raise holding the chair, front view: 3 heel raises (plantarflexion "
+                                   "36-40°, heels up 0.066-0.072 of the height) held 2.6-3 s, lowered slowly; all "
+                                   "counted.",
+               _ex(calf, "front", 411, _front_small(LOOK_C), ROOM, [
+                   _rep("both", 38, rise=1.2, hold=2.8, lower=2.2, rest=1.6, sway=[Sway(1.0, 0.6)]),
+                   _rep("both", 36, rise=1.3, hold=3.0, lower=2.4, rest=1.6, sway=[Sway(1.2, 0.5), Sway(0.4, 6.0)]),
+                   _rep("both", 40, rise=1.2, hold=2.6, lower=2.2, rest=1.6)])),
+        Sample("calf_raise_from_behind", "Standing calf raise filmed from behind (the chair beyond the person): a "
+                                         "clean raise, one held only 0.7 s (not counted, hold_too_short), one up "
+                                         "only 11° (heels 0.02 of the height: not counted, range_too_small).",
+               _ex(calf, "front", 412, _front_small(LOOK_D), ROOM_WARM, [
+                   _rep("both", 38, rise=1.2, hold=2.8, lower=2.2, rest=1.6, sway=[Sway(1.0, 0.5)]),
+                   _rep("both", 37, rise=1.0, hold=0.7, lower=1.6, rest=1.6, counted=False,
+                        faults=["hold_too_short"]),
+                   _rep("both", 11, rise=1.2, hold=2.6, lower=1.8, rest=1.6, counted=False,
+                        faults=["range_too_small"])], from_behind=True)),
+        # -- mini squat (side) --------------------------------------------------------------------------------------
+        Sample("mini_squat_clean", "Mini squat holding a chair's back, facing right: 3 squats to 55-62° of knee "
+                                   "flexion (hips 0.06-0.07 of the height lower, back and trunk 22-25° forward, "
+                                   "knees behind the toes) held 2.6-3 s; all counted.",
+               _ex(squat, right, 421, _side_look(LOOK_B, 1, 0.34), ROOM, [
+                   _rep("both", 60, rise=1.6, hold=2.8, lower=2.0, rest=1.6, sway=[Sway(1.5, 0.5)]),
+                   _rep("both", 55, rise=1.5, hold=3.0, lower=2.0, rest=1.6, sway=[Sway(1.0, 0.7)]),
+                   _rep("both", 62, rise=1.7, hold=2.6, lower=2.2, rest=1.6)])),
+        Sample("mini_squat_faults", "Mini squat facing left: the trunk 55° forward (counted, trunk_lean), the knees "
+                                    "far past the toes (shanks 38° forward: counted, knees_past_toes), then a clean "
+                                    "squat.",
+               _ex(squat, left, 422, _side_look(LOOK_C, -1, 0.34), ROOM_BLUE, [
+                   _rep("both", 58, rise=1.6, hold=2.8, lower=2.0, rest=1.6, trunk_lean_deg=55.0,
+                        faults=["trunk_lean"]),
+                   _rep("both", 62, rise=1.6, hold=2.8, lower=2.0, rest=1.6, shank_tilt_deg=38.0, trunk_lean_deg=8.0,
+                        faults=["knees_past_toes"]),
+                   _rep("both", 58, rise=1.6, hold=2.8, lower=2.0, rest=1.6, sway=[Sway(1.0, 0.6)])])),
+        # -- standing march (front) ---------------------------------------------------------------------------------
+        Sample("march_clean", "Standing march holding the chair, front view: 4 knee lifts L, R, L, R (hip flexion "
+                              "70-80°, the knee bent 90°) held 1.8-2 s; all counted.",
+               _ex(march, "front", 431, _front_small(LOOK_A), ROOM_GREY, [
+                   _rep("left", 75, rise=1.0, hold=1.8, lower=1.3, rest=1.4, knee_bend_deg=90.0,
+                        sway=[Sway(2.0, 0.7)]),
+                   _rep("right", 72, rise=1.0, hold=2.0, lower=1.3, rest=1.4, knee_bend_deg=88.0),
+                   _rep("left", 80, rise=1.1, hold=1.8, lower=1.4, rest=1.4, knee_bend_deg=92.0,
+                        sway=[Sway(1.5, 0.5)]),
+                   _rep("right", 70, rise=1.0, hold=1.9, lower=1.3, rest=1.4, knee_bend_deg=90.0)])),
+        Sample("march_faults", "Standing march, front view: a lift leaning the trunk 18° toward the standing leg "
+                               "(counted, trunk_lean), a lift to only 30° (not counted, range_too_small), then a "
+                               "clean lift.",
+               _ex(march, "front", 432, _front(LOOK_B), ROOM_WARM, [
+                   _rep("left", 74, rise=1.0, hold=1.9, lower=1.3, rest=1.5, knee_bend_deg=90.0, trunk_lean_deg=18.0,
+                        faults=["trunk_lean"]),
+                   _rep("right", 30, rise=0.9, hold=1.9, lower=1.1, rest=1.5, knee_bend_deg=60.0, counted=False,
+                        faults=["range_too_small"]),
+                   _rep("left", 76, rise=1.0, hold=1.9, lower=1.3, rest=1.5, knee_bend_deg=90.0)],
+                   width=640, height=480)),
+        # -- standing hamstring curl (side, the near leg) -----------------------------------------------------------
+        Sample("hamstring_curl_clean", "Standing hamstring curl holding a chair, facing right (the near leg: right): "
+                                       "3 curls to 88-95° of knee flexion with the thigh vertical, held 2.6-3 s, "
+                                       "lowered slowly; all counted.",
+               _ex(curl, right, 441, _side_look(LOOK_D, 1, 0.34), ROOM_GREY, [
+                   _rep("right", 90, rise=1.4, hold=2.8, lower=2.2, rest=1.6, sway=[Sway(2.0, 0.5)]),
+                   _rep("right", 95, rise=1.5, hold=3.0, lower=2.4, rest=1.6, hip_flex_deg=4.0),
+                   _rep("right", 88, rise=1.4, hold=2.6, lower=2.2, rest=1.6, sway=[Sway(1.0, 0.8)])])),
+        Sample("hamstring_curl_faults", "Standing hamstring curl facing left (the near leg: left): the thigh swinging "
+                                        "30° forward (counted, thigh_forward), a curl to only 45° (not counted, "
+                                        "range_too_small), then a clean curl.",
+               _ex(curl, left, 442, _side_look(LOOK_A, -1, 0.34), ROOM, [
+                   _rep("left", 92, rise=1.4, hold=2.8, lower=2.2, rest=1.6, hip_flex_deg=30.0,
+                        faults=["thigh_forward"]),
+                   _rep("left", 45, rise=1.2, hold=2.8, lower=1.8, rest=1.6, counted=False,
+                        faults=["range_too_small"]),
+                   _rep("left", 90, rise=1.4, hold=2.8, lower=2.2, rest=1.6, hip_flex_deg=3.0)])),
+        # -- the 4-stage balance test (side) -------------------------------------------------------------------------
+        Sample("balance_all_stances", "4-stage balance test (CDC STEADI) facing right: feet side by side, "
+                                      "semi-tandem, tandem and one leg, each kept 10.5 s (held 10 s): no increased "
+                                      "fall risk.",
+               _ex(balance, right, 451, _side_look(LOOK_B, 1, 0.44), balance_scene, [],
+                   stances=[Stance("side_by_side", hold_s=10.5, sway_px=1.0, move_s=0.9),
+                            Stance("semi_tandem", hold_s=10.5, sway_px=1.5, move_s=1.0),
+                            Stance("tandem", hold_s=10.5, sway_px=2.5, move_s=1.0),
+                            Stance("one_leg", hold_s=10.5, sway_px=3.0, move_s=1.3)],
+                   test="four-stage-balance", initial_rest_s=1.2, tail_s=0.5)),
+        Sample("balance_tandem_lost", "4-stage balance test facing left: side by side and semi-tandem held "
+                                      "10 s, tandem lost after 6 s (the back foot steps out): the test ends, "
+                                      "increased fall risk.",
+               _ex(balance, left, 452, _side_look(LOOK_C, -1, 0.44), balance_scene, [],
+                   stances=[Stance("side_by_side", sway_px=1.0, move_s=0.9), Stance("semi_tandem", sway_px=1.8),
+                            Stance("tandem", hold_s=6.0, sway_px=3.0)],
+                   test="four-stage-balance", tail_s=2.0)),
+    ]
+
+
+EXERCISE_SAMPLES: tuple[Sample, ...] = tuple(_exercise_samples())
+#: Samples encoded at another rate than the default (bits per pixel per frame), by name.
+BITS_PER_PIXEL: dict[str, float] = {s.name: BALANCE_BITS_PER_PIXEL for s in EXERCISE_SAMPLES
+                                    if s.script.exercise == "four-stage-balance"}
 #: Every sample, by set: ``(samples, subdirectory of samples/)``.
 SAMPLE_SETS: dict[str, tuple[tuple[Sample, ...], str]] = {"first": (SAMPLES, ""),
-                                                         "realistic": (REALISTIC_SAMPLES, REALISTIC_SUBDIR)}
+                                                         "realistic": (REALISTIC_SAMPLES, REALISTIC_SUBDIR),
+                                                         "exercises": (EXERCISE_SAMPLES, EXERCISES_SUBDIR)}
 
 
 def sample_by_name(name: str) -> Sample:
-    for s in SAMPLES + REALISTIC_SAMPLES:
+    every = SAMPLES + REALISTIC_SAMPLES + EXERCISE_SAMPLES
+    for s in every:
         if s.name == name:
             return s
-    raise KeyError(f"no sample {name!r}; known: {', '.join(s.name for s in SAMPLES + REALISTIC_SAMPLES)}")
+    raise KeyError(f"no sample {name!r}; known: {', '.join(s.name for s in every)}")
 
 
 def sample_set_of(sample: Sample) -> str:
     """The name of the set ``sample`` belongs to (a key of :data:`SAMPLE_SETS`)."""
+    if sample in EXERCISE_SAMPLES:
+        return "exercises"
     return "realistic" if sample in REALISTIC_SAMPLES else "first"
 
 
@@ -318,7 +509,9 @@ def write_sample(sample: Sample, out_dir: Path,
     if problems:
         raise ScriptError(f"sample {sample.name}: " + "; ".join(problems))
     out_dir = Path(out_dir)
-    clip = write_clip(sample.script, out_dir / sample_video_name(sample), fourccs=SAMPLE_FOURCCS, progress=progress)
+    bpp = BITS_PER_PIXEL.get(sample.name)
+    clip = write_clip(sample.script, out_dir / sample_video_name(sample), fourccs=SAMPLE_FOURCCS, progress=progress,
+                      bitrate_bps=default_bitrate_bps(sample.script, bpp) if bpp is not None else None)
     if clip.frames != sample.script.frame_count:
         raise ScriptError(f"sample {sample.name}: wrote {clip.frames} frames, expected {sample.script.frame_count}")
     truth_path = out_dir / f"{sample.name}.truth.json"
@@ -330,8 +523,12 @@ def write_sample(sample: Sample, out_dir: Path,
 def _reps_summary(script: MotionScript) -> str:
     if not script.person_present:
         return "nobody"
+    if script.stances:
+        return f"{len(script.stances)} stances"
     if not script.reps:
         return "no reps"
+    if script.whole_body:
+        return f"{len(script.reps)} ({sum(r.expect_counted for r in script.reps)} counted)"
     left = sum(r.expect_counted for r in script.reps if r.side == "left")
     right = sum(r.expect_counted for r in script.reps if r.side == "right")
     return f"{len(script.reps)} ({left}L+{right}R counted)"
@@ -361,7 +558,9 @@ def _table(samples: Sequence[Sample], out_dir: Path) -> list[str]:
         video = Path(out_dir) / sample_video_name(s)
         size = video.stat().st_size if video.exists() else 0
         total += size + len(sample_truth_text(s).encode())
-        lines.append(f"| `{s.name}` | {sc.exercise} | {sc.view} | {_size_at_rate(sc)} | "
+        what = sc.exercise if sc.test in (None, sc.exercise) else f"{sc.exercise} ({sc.test})"
+        view = sc.view + (" (from behind)" if sc.from_behind else "")
+        lines.append(f"| `{s.name}` | {what} | {view} | {_size_at_rate(sc)} | "
                      f"{sc.frames_end_s:.1f} s | {_reps_summary(sc)} | {s.description} | "
                      f"{size / 1024:.0f} KiB |")
     lines += ["", f"Total: {total / 1024 / 1024:.2f} MiB.", ""]
@@ -441,10 +640,73 @@ def realistic_readme_text(out_dir: Path) -> str:
     return "\n".join(lines + _table(REALISTIC_SAMPLES, out_dir))
 
 
+def exercises_readme_text(out_dir: Path) -> str:
+    """``samples/exercises/README.md``: the exercise set's table (sizes read from ``out_dir``) and its truth."""
+    lines = [
+        "# Synthetic clips of the other exercises and the function tests",
+        "",
+        "Rendered by `posecount.synth` like the clips one directory up (minimum-jerk movement, sway and tremor in "
+        "the holds), for the exercises and tests of issue 9: sit-to-stand, standing calf raise (front, and from "
+        "behind), mini squat, standing march, standing hamstring curl, the 30-second chair stand, the five-times "
+        "sit-to-stand and the 4-stage balance test. `landmarks/NAME.npz` is MediaPipe's recording of each clip "
+        "(compact), for replaying without the model.",
+        "",
+        "Regenerate: `python -m posecount.synth samples --set exercises [--verify]`. Codec: MPEG-4 Part 2 ('mp4v') "
+        "at 30 fps, 640x360 (two short clips 640x480); the two balance clips at a lower rate (they hardly move).",
+        "",
+        "## Truth",
+        "",
+        "Each `NAME.truth.json` has the format of the clips one directory up (`samples/README.md`). Whole-body "
+        "exercises (sit-to-stand, calf raise, mini squat) have reps with `\"side\": \"both\"` and counts "
+        "`{left: 0, right: 0, both, total}`; the march counts per leg; the hamstring curl counts the leg nearer "
+        "the camera. `counted`/`faults` follow each exercise's clinical definition (`posecount/synth/programme.py`, "
+        "every line with its source), never the analysis' thresholds, with the margins of the realistic set:",
+        "",
+        "| exercise | `peak_angle_deg` is | counted when | faults drawn |",
+        "| --- | --- | --- | --- |",
+        "| sit-to-stand | the knee angle (180 = straight) | the knee reaches 165° (standing) | `range_too_small` "
+        "(a rise that stops part way), `arms_push_off` (the hands leave the chest to push on the seat) |",
+        "| standing-calf-raise | plantarflexion: the foot tilted up about its ball | 20°, held 2 s | "
+        "`range_too_small`, `hold_too_short` |",
+        "| mini-squat | knee flexion | 30°, held 2 s | `trunk_lean` (> 45° forward), `knees_past_toes` (the knee "
+        "ahead of the toe tip: shank > 28.7° forward) |",
+        "| standing-march | hip flexion (the thigh forward of vertical) | 45°, held 1 s | `trunk_lean` (> 10° "
+        "sideways), `range_too_small` |",
+        "| standing-hamstring-curl | knee flexion of the near leg | 70°, held 2 s | `thigh_forward` (> 20° forward "
+        "of vertical), `range_too_small` |",
+        "",
+        "A sit-to-stand's and a mini squat's rep also gives `hip_height_ratio`: the drawn hips' height over the "
+        "lower ankle, over the leg's drawn length, at the rep's top (a seated person with the knees at 90° is about "
+        "0.51, standing straight 1.01; a mini squat to 55-62° about 0.86-0.88).",
+        "",
+        "**Function tests** add a `test` object. For the sit-to-stand tests \"go\" (`start_s`) is the first rep's "
+        "`start_s`, when the trunk starts to lean forward (the first visible movement); `hips_leave_seat_s` is when "
+        "the hips leave the seat in that first rise (0.3 s later in these clips). A stand's time is its top "
+        "(`peak_s`: the rise has ended, fully standing). For the balance test `start_s` is when the first stance is "
+        "taken.",
+        "",
+        "- `chair-stand-30s` (CDC STEADI): `end_s` = go + 30; `score` = the full stands whose top is within 30 s "
+        "of go (`stands_s`), plus one when a stand is on its way up at `end_s` with the drawn hips more than halfway "
+        "from the seat to standing (`halfway_at_end`, `hip_fraction_at_end`: 0 seated .. 1 standing); 0 with "
+        "`voided_by: \"arms_push_off\"` when the arms push off before the end.",
+        "- `five-times-sit-to-stand`: `time_s` = the top of the fifth full stand minus go; `completed`, "
+        "`stands_s`, `voided_by`.",
+        "- `four-stage-balance` (CDC STEADI): `stances`, each `{name, start_s, end_s, held_s, held}`: a stance is "
+        "taken when the moving foot is down (on one leg: when the lifted foot is up), and left when a foot steps "
+        "out or moves to the next stance; `held_s` is that time up to 10 s. The semi-tandem puts the front foot "
+        "0.6 of a foot ahead (its instep beside the big toe), the tandem a whole foot ahead (heel to toe). "
+        "`ended_by`: the first stance not held 10 s (null: all held); `fall_risk`: the tandem stance not held "
+        "10 s.",
+        "",
+    ]
+    return "\n".join(lines + _table(EXERCISE_SAMPLES, out_dir))
+
+
 def write_readme(out_dir: Path, sample_set: str = "first") -> Path:
     """Write the README of ``sample_set`` into ``out_dir`` (that set's own directory)."""
     path = Path(out_dir) / "README.md"
-    text = realistic_readme_text(out_dir) if sample_set == "realistic" else readme_text(out_dir)
+    text = {"realistic": realistic_readme_text, "exercises": exercises_readme_text}.get(sample_set, readme_text)(
+        out_dir)
     with atomic_open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
     return path

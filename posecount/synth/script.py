@@ -27,8 +27,16 @@ MediaRecorder writes); ``display_rotation_deg``, a phone's rotation tag: the fra
 milliseconds. Frame ``i`` then shows the instant :meth:`MotionScript.frame_time_s` ``(i)``, its own
 presentation time, so the truth stays exact; ``fps`` stays the nominal rate (what was asked of the camera).
 
-JSON: the fields added for realistic motion and for the recording are left out of
-:meth:`MotionScript.to_dict` while they hold their defaults, so the first sample set's truth files stay
+The exercises of issue 9 (opt-in by ``exercise``; drawn by :mod:`posecount.synth.moves` and
+:mod:`posecount.synth.poses`, judged by :mod:`posecount.synth.programme`): ``sit-to-stand``, ``mini-squat`` and
+``standing-hamstring-curl`` side-on, ``standing-calf-raise`` and ``standing-march`` front-on (the calf raise also
+``from_behind``), each rep on the same schedule, with its own driving angle (moves.py's table); whole-body
+exercises' reps say ``side="both"``. ``test`` names the function test a clip shows (``chair-stand-30s``,
+``five-times-sit-to-stand``: sit-to-stand reps; ``four-stage-balance``: :class:`Stance` objects instead of
+reps). Such scripts use ``truth_rules="clinical"``.
+
+JSON: the fields added for realistic motion, for the recording and for issue 9 are left out of
+:meth:`MotionScript.to_dict` while they hold their defaults, so the earlier sample sets' truth files stay
 byte for byte what they were.
 """
 
@@ -41,9 +49,13 @@ import random
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-Exercise = Literal["side-leg-raise", "seated-knee-extension"]
+Exercise = Literal["side-leg-raise", "seated-knee-extension", "sit-to-stand", "standing-calf-raise", "mini-squat",
+                   "standing-march", "standing-hamstring-curl", "four-stage-balance"]
 View = Literal["front", "side-facing-left", "side-facing-right"]
 SideName = Literal["left", "right"]
+#: A rep's side: a leg, or ``both`` for an exercise counted for the whole body (sit-to-stand, calf raise, squat).
+RepSide = Literal["left", "right", "both"]
+StanceName = Literal["side_by_side", "semi_tandem", "tandem", "one_leg"]
 Background = Literal["plain", "gradient", "room"]
 Ease = Literal["cosine", "min-jerk"]
 TruthRulesName = Literal["engine-bands", "clinical"]
@@ -61,11 +73,28 @@ CONTAINERS: tuple[str, ...] = ("mp4", "mov", "webm")
 #: Display rotations a clip can carry (counter-clockwise degrees of its display matrix, FFmpeg's sign).
 DISPLAY_ROTATIONS: tuple[int, ...] = (0, 90, 180, 270)
 
-EXERCISES: tuple[str, ...] = ("side-leg-raise", "seated-knee-extension")
+EXERCISES: tuple[str, ...] = ("side-leg-raise", "seated-knee-extension", "sit-to-stand", "standing-calf-raise",
+                              "mini-squat", "standing-march", "standing-hamstring-curl", "four-stage-balance")
+_SIDE_VIEWS = ("side-facing-left", "side-facing-right")
 VIEWS: dict[str, tuple[str, ...]] = {
     "side-leg-raise": ("front",),
-    "seated-knee-extension": ("side-facing-left", "side-facing-right"),
+    "seated-knee-extension": _SIDE_VIEWS,
+    "sit-to-stand": _SIDE_VIEWS,
+    "standing-calf-raise": ("front",),
+    "mini-squat": _SIDE_VIEWS,
+    "standing-march": ("front",),
+    "standing-hamstring-curl": _SIDE_VIEWS,
+    "four-stage-balance": _SIDE_VIEWS,
 }
+#: The exercises of issue 9 (drawn by :mod:`posecount.synth.moves` and :mod:`posecount.synth.poses`, judged by
+#: :mod:`posecount.synth.programme`); the first two are drawn by motion.py and body.py.
+PROGRAMME_EXERCISES: tuple[str, ...] = EXERCISES[2:]
+#: Counted for the whole body: one count per rep, ``side="both"``.
+WHOLE_BODY_EXERCISES: tuple[str, ...] = ("sit-to-stand", "standing-calf-raise", "mini-squat")
+#: The function tests a script can be (``MotionScript.test``) and the exercise each one draws.
+TESTS: dict[str, str] = {"chair-stand-30s": "sit-to-stand", "five-times-sit-to-stand": "sit-to-stand",
+                         "four-stage-balance": "four-stage-balance"}
+STANCES: tuple[str, ...] = ("side_by_side", "semi_tandem", "tandem", "one_leg")
 SCRIPT_VERSION = 1
 
 
@@ -162,9 +191,17 @@ class Rep:
                            from where the hold ended)
 
     ``hold_s`` may be 0 in a clinical script: a flick, up and straight back down.
+
+    The exercises of issue 9 (see the module) read the same fields with their own driving angle, and three more
+    (left out of the JSON at their defaults):
+
+    push_off:              sit-to-stand: the hands leave the chest and push on the chair's seat during the rise
+    hip_flex_deg:          standing-hamstring-curl: the thigh's swing forward from vertical at the top
+    shank_tilt_deg:        mini-squat: the shank's forward tilt at the bottom (None: 0.35 of the knee flexion); a
+                           large tilt takes the knee past the toes
     """
 
-    side: SideName
+    side: RepSide
     peak_deg: float
     rise_s: float = 1.5
     hold_s: float = 3.0
@@ -177,13 +214,19 @@ class Rep:
     expect_faults: list[str] = field(default_factory=list)
     sway: list[Sway] = field(default_factory=list)
     sag_deg_s: float = 0.0
+    push_off: bool = False
+    hip_flex_deg: float = 0.0
+    shank_tilt_deg: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("peak_deg", "rise_s", "hold_s", "lower_s", "rest_s", "knee_bend_deg", "ankle_plantarflex_deg",
-                     "sag_deg_s"):
+                     "sag_deg_s", "hip_flex_deg"):
             setattr(self, name, float(getattr(self, name)))
+        self.push_off = bool(self.push_off)
         if self.trunk_lean_deg is not None:
             self.trunk_lean_deg = float(self.trunk_lean_deg)
+        if self.shank_tilt_deg is not None:
+            self.shank_tilt_deg = float(self.shank_tilt_deg)
         self.expect_faults = list(self.expect_faults)
         self.sway = [s if isinstance(s, Sway) else Sway(**_known(Sway, s)) for s in self.sway]
 
@@ -191,6 +234,44 @@ class Rep:
     def sway_amplitude_deg(self) -> float:
         """The most the sway and tremor can add to (or take from) the held angle."""
         return sum(abs(s.amplitude_deg) for s in self.sway)
+
+
+@dataclass
+class Stance:
+    """One stance of the 4-stage balance test, in order: the person moves into it, then keeps it.
+
+    name:    ``side_by_side``, ``semi_tandem`` (the front foot's instep beside the other's big toe: half a foot
+             ahead), ``tandem`` (the front heel against the back toes: a foot ahead) or ``one_leg`` (the near foot
+             lifted, knee bent)
+    move_s:  getting into it: the far foot steps (or, for one leg, comes back beside the other and the near foot
+             lifts); the stance is *taken* when this move ends
+    hold_s:  how long it is kept from then. 10 s or more is the protocol's "held" (the person waits for the
+             examiner's word and moves on); less: balance is lost and a foot steps out (``STEP_OUT_S``), which ends
+             the test
+    sway_px: the body's fore-aft sway (amplitude in pixels at the hips) while it is kept
+    """
+
+    name: StanceName
+    hold_s: float = 10.6
+    move_s: float = 1.2
+    sway_px: float = 1.5
+
+    def __post_init__(self) -> None:
+        for name in ("hold_s", "move_s", "sway_px"):
+            setattr(self, name, float(getattr(self, name)))
+
+    @property
+    def lost(self) -> bool:
+        """Balance lost before the protocol's 10 s: the stance ends with a step out."""
+        return self.hold_s < BALANCE_STANCE_S
+
+
+#: The 4-stage balance test times each stance up to this long (CDC STEADI).
+BALANCE_STANCE_S = 10.0
+#: A lost stance: the foot steps out over this long, then the person stands with the feet apart.
+STEP_OUT_S = 0.5
+#: After the last stance is kept: the lifted foot is put down (or the feet brought together) over this long.
+RELEASE_S = 1.0
 
 
 @dataclass
@@ -233,6 +314,12 @@ class MotionScript:
     display_rotation_deg: int = 0
     #: Variable frame times (a browser's recording); None: frame i at i / fps.
     vfr: VariableRate | None = None
+    #: standing-calf-raise: the camera behind the person (the chair in front of them, beyond; the heels nearest).
+    from_behind: bool = False
+    #: The function test the clip shows (a key of ``TESTS``): its truth gains a ``test`` object.
+    test: str | None = None
+    #: four-stage-balance: the stances, in order (the test ends with the first one not kept 10 s).
+    stances: list[Stance] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name in ("fps", "sway_px", "hold_wobble_deg", "initial_rest_s", "tail_s", "stance_deg",
@@ -243,12 +330,18 @@ class MotionScript:
         self.display_rotation_deg = int(self.display_rotation_deg) % 360
         if isinstance(self.vfr, dict):
             self.vfr = VariableRate(**_known(VariableRate, self.vfr))
+        self.from_behind = bool(self.from_behind)
+        self.stances = [s if isinstance(s, Stance) else Stance(**_known(Stance, s)) for s in self.stances]
 
     # -- derived ------------------------------------------------------------------------------------
     @property
     def reps_end_s(self) -> float:
-        """When the last rep's rest is over."""
-        return self.initial_rest_s + sum(r.rise_s + r.hold_s + r.lower_s + r.rest_s for r in self.reps)
+        """When the last rep's rest is over (a balance test: when the last stance has been left)."""
+        end = self.initial_rest_s + sum(r.rise_s + r.hold_s + r.lower_s + r.rest_s for r in self.reps)
+        if self.stances:
+            last = self.stances[-1]
+            end += sum(s.move_s + s.hold_s for s in self.stances) + (STEP_OUT_S if last.lost else RELEASE_S)
+        return end
 
     @property
     def total_duration_s(self) -> float:
@@ -283,6 +376,11 @@ class MotionScript:
                              v.stalls, v.stall_min_ms, v.stall_max_ms)
 
     @property
+    def whole_body(self) -> bool:
+        """Counted for the whole body (reps with ``side="both"``)."""
+        return self.exercise in WHOLE_BODY_EXERCISES
+
+    @property
     def facing(self) -> int:
         """+1 facing image right, -1 facing image left, 0 facing the camera."""
         return {"front": 0, "side-facing-right": 1, "side-facing-left": -1}[self.view]
@@ -304,6 +402,8 @@ class MotionScript:
         out = _drop_defaults(asdict(self), MotionScript)
         out["scene"] = _drop_defaults(out["scene"], Scene)
         out["reps"] = [_drop_defaults(r, Rep) for r in out["reps"]]
+        if "stances" in out:
+            out["stances"] = [dict(s) for s in out["stances"]]
         return out
 
     def to_json(self) -> str:
@@ -328,9 +428,9 @@ class MotionScript:
 #: Fields added for realistic motion: written to JSON only when they differ from their defaults.
 _OPTIONAL_FIELDS: dict[type, dict[str, Any]] = {
     Scene: {"chair_design": "rail"},
-    Rep: {"sway": [], "sag_deg_s": 0.0},
+    Rep: {"sway": [], "sag_deg_s": 0.0, "push_off": False, "hip_flex_deg": 0.0, "shank_tilt_deg": None},
     MotionScript: {"ease": "cosine", "truth_rules": "engine-bands", "container": "mp4", "display_rotation_deg": 0,
-                   "vfr": None},
+                   "vfr": None, "from_behind": False, "test": None, "stances": []},
 }
 
 
@@ -404,9 +504,11 @@ def validate_structure(script: MotionScript) -> list[str]:
         if v.stalls < 0 or (v.stalls and not v.max_interval_ms <= v.stall_min_ms <= v.stall_max_ms <= 2000):
             problems.append("vfr: stalls >= 0, max_interval_ms <= stall_min_ms <= stall_max_ms <= 2000")
     clinical = script.truth_rules == "clinical"
+    problems.extend(_programme_problems(script))
+    sides = ("both",) if script.whole_body else ("left", "right")
     for i, rep in enumerate(script.reps, 1):
-        if rep.side not in ("left", "right"):
-            problems.append(f"rep {i}: side must be left or right")
+        if rep.side not in sides:
+            problems.append(f"rep {i}: side must be {' or '.join(sides)} for {script.exercise}")
         for name in ("rise_s", "hold_s", "lower_s"):
             value = getattr(rep, name)
             if name == "hold_s" and clinical and value == 0:
@@ -426,6 +528,46 @@ def validate_structure(script: MotionScript) -> list[str]:
                                 f"{SWAY_HZ_RANGE[0]:g}..{SWAY_HZ_RANGE[1]:g}")
         if rep.rest_s < 0:
             problems.append(f"rep {i}: rest_s must be >= 0")
-        if script.exercise == "seated-knee-extension" and script.near_side and rep.side != script.near_side:
+        if (script.exercise in ("seated-knee-extension", "standing-hamstring-curl") and script.near_side
+                and rep.side != script.near_side):
             problems.append(f"rep {i}: the working leg must be the near leg ({script.near_side}) in {script.view}")
+        if rep.push_off and script.exercise != "sit-to-stand":
+            problems.append(f"rep {i}: push_off is a sit-to-stand's")
+        if rep.hip_flex_deg and script.exercise != "standing-hamstring-curl":
+            problems.append(f"rep {i}: hip_flex_deg is a standing hamstring curl's")
+        if rep.shank_tilt_deg is not None and script.exercise != "mini-squat":
+            problems.append(f"rep {i}: shank_tilt_deg is a mini squat's")
+    return problems
+
+
+def _programme_problems(script: MotionScript) -> list[str]:
+    """What the exercises of issue 9, the function tests and their new fields need of a script."""
+    problems: list[str] = []
+    new = script.exercise in PROGRAMME_EXERCISES
+    if new and script.truth_rules != "clinical":
+        problems.append(f"{script.exercise}: truth_rules must be 'clinical' (no engine bands exist for it)")
+    if script.from_behind and script.exercise != "standing-calf-raise":
+        problems.append("from_behind: only the standing calf raise is filmed from behind")
+    if script.test is not None:
+        if script.test not in TESTS:
+            problems.append(f"test {script.test!r}: one of {tuple(TESTS)}")
+        elif TESTS[script.test] != script.exercise:
+            problems.append(f"test {script.test}: draws {TESTS[script.test]}, not {script.exercise}")
+    if script.exercise == "four-stage-balance":
+        if script.person_present and not script.stances:
+            problems.append("four-stage-balance: needs its stances")
+        if script.reps:
+            problems.append("four-stage-balance: stances, not reps")
+        names = [s.name for s in script.stances]
+        if names != list(STANCES[:len(names)]):
+            problems.append(f"stances {names}: in the protocol's order {STANCES}")
+        for k, st in enumerate(script.stances):
+            if st.lost and k != len(script.stances) - 1:
+                problems.append(f"stance {st.name} is lost ({st.hold_s:g} s): the test ends there")
+            if st.move_s <= 0 or st.hold_s <= 0 or st.sway_px < 0:
+                problems.append(f"stance {st.name}: move_s and hold_s > 0, sway_px >= 0")
+    elif script.stances:
+        problems.append("stances are the four-stage balance test's")
+    if script.exercise == "sit-to-stand" and script.person_present and not script.scene.chair:
+        problems.append("a sit-to-stand needs the chair (scene.chair)")
     return problems

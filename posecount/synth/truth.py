@@ -16,6 +16,11 @@ plateau's length. ``counted`` / ``faults`` are the script author's intent, which
 ``truth_rules="clinical"``, against the exercise's clinical definition (:mod:`posecount.synth.clinical`).
 For those scripts ``peak_angle_deg`` is the drawn maximum (the scripted top plus any sway during the hold,
 sampled every millisecond), and ``hold_s`` is 0 for a flick.
+
+The exercises of issue 9 (:mod:`posecount.synth.programme`) keep this format: a whole-body exercise's reps say
+``"side": "both"`` and its counts are ``{left: 0, right: 0, both, total}``; ``peak_angle_deg`` is the drawn
+maximum of the exercise's driving angle (:mod:`posecount.synth.moves`); a sit-to-stand's and a mini squat's rep
+adds ``hip_height_ratio`` at its top; a function test adds a ``test`` object (see ``samples/exercises/README.md``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 
 from posecount.synth.clinical import measure_rep
 from posecount.synth.motion import rep_timings
-from posecount.synth.script import MotionScript
+from posecount.synth.script import PROGRAMME_EXERCISES, MotionScript
 
 TRUTH_SCHEMA_VERSION = 1
 
@@ -35,6 +40,10 @@ def _t(x: float) -> float:
 
 
 def build_truth(script: MotionScript, video_name: str) -> dict[str, Any]:
+    if script.exercise in PROGRAMME_EXERCISES:
+        from posecount.synth.programme import build_programme_truth
+
+        return build_programme_truth(script, video_name)
     frames = script.frame_count
     reps = []
     counts = {"left": 0, "right": 0}
