@@ -175,7 +175,7 @@ def function_test(
     from posecount.exercises import get_exercise
     from posecount.exercises.protocols import get_protocol
     from posecount.history import RunRecorder
-    from posecount.pipeline import TestRequest, run_analysis
+    from posecount.pipeline import FunctionTestRequest, run_analysis
     from posecount.recording import PoseTrack
 
     recorder = RunRecorder(db, enabled=not no_history)
@@ -190,7 +190,7 @@ def function_test(
             video, spec, out_dir, options, write_video=not no_video, landmarks=track,
             on_start=lambda info: progress.update(task, total=info.frames or None),
             on_frame=lambda n: progress.update(task, completed=n),
-            test=TestRequest(protocol, start_s=start, age=age, sex=sex))
+            test=FunctionTestRequest(protocol, start_s=start, age=age, sex=sex))
     result = report.test or {}
     out.print(f"{protocol.title}: {result.get('verdict')}")
     out.print(f"  go at {result.get('start_s')} s ({result.get('start_from')}); stands at "

@@ -206,7 +206,7 @@ def run_pose_extraction(video: Path, out_dir: Path, options: PoseOptions,
 
 # -- posecount analyze ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class TestRequest:
+class FunctionTestRequest:
     """A function test to score while analysing (``posecount test``): the protocol and the person."""
 
     protocol: ProtocolSpec
@@ -219,7 +219,7 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
                  write_video: bool = True, landmarks: PoseTrack | None = None,
                  smoothing: SmoothingSettings | None = None,
                  on_start: Callable[[SourceInfo], None] | None = None,
-                 on_frame: ProgressFn | None = None, test: TestRequest | None = None) -> Report:
+                 on_frame: ProgressFn | None = None, test: FunctionTestRequest | None = None) -> Report:
     """Analyse one video into ``out_dir`` (report.json, reps.csv, frames.csv, timeline.png, annotated.mp4).
 
     With ``landmarks`` (a recording of this video) the model is not run: that is the replay path. With
@@ -312,5 +312,13 @@ def _relative_info(info: SourceInfo, video: Path) -> SourceInfo:
     return replace(info, path=Path(video).name)
 
 
-__all__ = ["FrameResult", "Session", "TestRequest", "estimate_poses", "record_track", "replay_track", "run_analysis",
-           "run_pose_extraction"]
+__all__ = [
+    "FrameResult",
+    "FunctionTestRequest",
+    "Session",
+    "estimate_poses",
+    "record_track",
+    "replay_track",
+    "run_analysis",
+    "run_pose_extraction",
+]
