@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -15,6 +15,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from posecount import __version__
 from posecount.errors import PosecountError
+
+if TYPE_CHECKING:  # the commands import the heavy modules lazily, so that --help stays fast
+    from posecount.exercises.spec import ExerciseSpec
+    from posecount.pipeline import FunctionTestRequest
+    from posecount.report import Report
 
 app = typer.Typer(name="posecount", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Counts leg-exercise repetitions per leg, times holds and coaches form.")
@@ -97,6 +102,22 @@ def _counts_text(c: dict[str, int]) -> str:
     return f"left {c['left']}, right {c['right']}, total {c['total']} counted"
 
 
+def _analyse(label: str, video: Path, spec: ExerciseSpec, out_dir: Path, no_video: bool, landmarks: Path | None,
+             model: tuple[str, float, float], test: FunctionTestRequest | None = None) -> Report:
+    """run_analysis with a progress bar: from ``landmarks`` when given, else through the model."""
+    from posecount.pipeline import run_analysis
+    from posecount.recording import PoseTrack
+
+    track = PoseTrack.load(landmarks) if landmarks else None
+    options = None if track else _pose_options(*model)
+    with _progress() as progress:
+        task = progress.add_task(label, total=None)
+        return run_analysis(
+            video, spec, out_dir, options, write_video=not no_video, landmarks=track,
+            on_start=lambda info: progress.update(task, total=info.frames or None),
+            on_frame=lambda n: progress.update(task, completed=n), test=test)
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
                     TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err,
@@ -124,20 +145,12 @@ def analyze(
     """Count and coach an exercise in a recorded video; write report.json, reps.csv, frames.csv,
     timeline.png and annotated.mp4 into --out."""
     from posecount.history import RunRecorder
-    from posecount.pipeline import run_analysis
-    from posecount.recording import PoseTrack
 
     recorder = RunRecorder(db, enabled=not no_history)
 
     spec = _spec(exercise, target, hold, prescription)
-    track = PoseTrack.load(landmarks) if landmarks else None
-    options = None if track else _pose_options(model, min_detection_confidence, min_tracking_confidence)
-    with _progress() as progress:
-        task = progress.add_task(f"analyze {video.name}", total=None)
-        report = run_analysis(
-            video, spec, out_dir, options, write_video=not no_video, landmarks=track,
-            on_start=lambda info: progress.update(task, total=info.frames or None),
-            on_frame=lambda n: progress.update(task, completed=n))
+    report = _analyse(f"analyze {video.name}", video, spec, out_dir, no_video, landmarks,
+                      (model, min_detection_confidence, min_tracking_confidence))
     out.print(f"{spec.title}: {_counts_text(report.counts)} "
               f"({len(report.reps)} attempts) in {report.to_dict()['source']['duration_s']} s")  # type: ignore[index]
     for rep in report.reps:
@@ -175,22 +188,15 @@ def function_test(
     from posecount.exercises import get_exercise
     from posecount.exercises.protocols import get_protocol
     from posecount.history import RunRecorder
-    from posecount.pipeline import FunctionTestRequest, run_analysis
-    from posecount.recording import PoseTrack
+    from posecount.pipeline import FunctionTestRequest
 
     recorder = RunRecorder(db, enabled=not no_history)
 
     protocol = get_protocol(name)
     spec = get_exercise(protocol.exercise)
-    track = PoseTrack.load(landmarks) if landmarks else None
-    options = None if track else _pose_options(model, min_detection_confidence, min_tracking_confidence)
-    with _progress() as progress:
-        task = progress.add_task(f"{name} {video.name}", total=None)
-        report = run_analysis(
-            video, spec, out_dir, options, write_video=not no_video, landmarks=track,
-            on_start=lambda info: progress.update(task, total=info.frames or None),
-            on_frame=lambda n: progress.update(task, completed=n),
-            test=FunctionTestRequest(protocol, start_s=start, age=age, sex=sex))
+    report = _analyse(f"{name} {video.name}", video, spec, out_dir, no_video, landmarks,
+                      (model, min_detection_confidence, min_tracking_confidence),
+                      FunctionTestRequest(protocol, start_s=start, age=age, sex=sex))
     result = report.test or {}
     out.print(f"{protocol.title}: {result.get('verdict')}")
     out.print(f"  go at {result.get('start_s')} s ({result.get('start_from')}); stands at "
