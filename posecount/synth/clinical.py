@@ -293,12 +293,19 @@ def check_clinical_script(script: MotionScript, margins: Margins = MARGINS) -> l
         if abs(script.rest_trunk_deg) > d.trunk_lean_max_deg - margins.form_deg:
             problems.append(f"rest_trunk_deg {script.rest_trunk_deg:g}: sit within "
                             f"{d.trunk_lean_max_deg - margins.form_deg:g} of vertical at rest")
+    return problems + rep_intent_problems(script, margins, margins.min_rest_s)
+
+
+def rep_intent_problems(script: MotionScript, margins: Margins, min_rest_s: float) -> list[str]:
+    """Every rep of ``script``: rested at least ``min_rest_s`` before the next, its values clear of the clinical
+    lines, and its intent (``expect_counted``, ``expect_faults``) what the clinical definition says."""
+    problems: list[str] = []
     timings = rep_timings(script)
     for tm in timings:
         rep = tm.rep
         where = f"rep {tm.index} ({rep.side})"
-        if tm.index < len(timings) and rep.rest_s + 1e-9 < margins.min_rest_s:
-            problems.append(f"{where}: rest_s {rep.rest_s:g} < {margins.min_rest_s:g} (the next rep must be separate)")
+        if tm.index < len(timings) and rep.rest_s + 1e-9 < min_rest_s:
+            problems.append(f"{where}: rest_s {rep.rest_s:g} < {min_rest_s:g} (the next rep must be separate)")
         v = clinical_verdict(script, rep, margins)
         problems.extend(f"{where}: {p}" for p in v.problems)
         if v.problems:

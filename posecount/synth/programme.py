@@ -43,7 +43,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from posecount.synth.clinical import MARGINS, ClinicalVerdict, Margins, RepMeasure
+from posecount.synth.clinical import MARGINS, ClinicalVerdict, Margins, RepMeasure, rep_intent_problems
 from posecount.synth.motion import RepTiming, ease_fn, ease_inverse, rep_phase_at, rep_timings
 from posecount.synth.moves import (
     SQUAT_LEAN_SHARE,
@@ -341,24 +341,7 @@ def check_programme_script(script: MotionScript, margins: Margins = MARGINS) -> 
         if not lo <= script.stance_deg <= hi:
             problems.append(f"stance_deg {script.stance_deg:g} outside {lo:g}..{hi:g}")
     min_rest = STS_MIN_SEATED_S if script.exercise == "sit-to-stand" else margins.min_rest_s
-    timings = rep_timings(script)
-    for tm in timings:
-        rep = tm.rep
-        where = f"rep {tm.index} ({rep.side})"
-        if tm.index < len(timings) and rep.rest_s + 1e-9 < min_rest:
-            problems.append(f"{where}: rest_s {rep.rest_s:g} < {min_rest:g} (the next rep must be separate)")
-        v = programme_verdict(script, rep, margins)
-        problems.extend(f"{where}: {p}" for p in v.problems)
-        if v.problems:
-            continue
-        if len(set(rep.expect_faults)) != len(rep.expect_faults):
-            problems.append(f"{where}: expect_faults lists a fault twice")
-        if rep.expect_counted != v.counted:
-            problems.append(f"{where}: expect_counted={rep.expect_counted} but the clinical definition says "
-                            f"{v.counted}")
-        if set(rep.expect_faults) != set(v.faults):
-            problems.append(f"{where}: expect_faults={sorted(rep.expect_faults)} but the clinical definition says "
-                            f"{list(v.faults)}")
+    problems += rep_intent_problems(script, margins, min_rest)  # clinical_verdict hands these to programme_verdict
     if script.test is not None and not problems:
         problems.extend(_test_problems(script))
     return problems
