@@ -15,7 +15,7 @@ from typing import IO
 import numpy as np
 
 from posecount.atomic import atomic_open, atomic_path
-from posecount.exercises.engine import RepRecord
+from posecount.exercises.engine import RepRecord, count_reps
 from posecount.exercises.spec import SIDES, ExerciseSpec, Track
 from posecount.sources import SourceInfo
 
@@ -49,11 +49,7 @@ class Report:
     @property
     def counts(self) -> dict[str, int]:
         """Counted reps per leg and in total; a whole-body exercise adds ``both`` (the contract)."""
-        per: dict[str, int] = {s: sum(1 for r in self.reps if r.counted and r.side == s) for s in SIDES}
-        if "both" in self.tracks:
-            both = sum(1 for r in self.reps if r.counted and r.side == "both")
-            return {**per, "both": both, "total": both}
-        return {**per, "total": sum(per.values())}
+        return count_reps(self.reps, self.tracks)
 
     @property
     def duration_s(self) -> float:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -235,11 +235,7 @@ class RepCounter:
     @property
     def counts(self) -> dict[str, int]:
         """Counted reps per leg and in total; an exercise counted for the whole body adds ``both``."""
-        per = {s: self.states[s].counted if s in self.states else 0 for s in SIDES}
-        if "both" in self.states:
-            both = self.states["both"].counted
-            return {**per, "both": both, "total": both}
-        return {**per, "total": sum(per.values())}
+        return count_reps(self.reps, self.tracks)
 
     # -- the lines, relative to each track's rest (in the drive's unit) --------------------------------
     def rest_shift(self, track: Track) -> float:
@@ -493,6 +489,16 @@ class RepCounter:
         st.phase, st.hold_s, st.peak, st.active_faults = Phase.REST, 0.0, math.nan, ()
         self._attempts[track] = None
         return RepEvent(EventKind.REP_FINISHED, track, t_end, rep=rep)
+
+
+def count_reps(reps: Sequence[RepRecord], tracks: Sequence[Track]) -> dict[str, int]:
+    """Counted reps per leg and in total (the contract's ``counts``); an exercise counted for the whole body
+    adds ``both``, which is then the total."""
+    per: dict[str, int] = {s: sum(1 for r in reps if r.counted and r.side == s) for s in SIDES}
+    if "both" in tracks:
+        both = sum(1 for r in reps if r.counted and r.side == "both")
+        return {**per, "both": both, "total": both}
+    return {**per, "total": sum(per.values())}
 
 
 def _rule_value(rule: FormRule, frame: FeatureFrame, track: Track) -> float:
