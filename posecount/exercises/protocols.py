@@ -16,6 +16,7 @@ protocols say. Pure: no video, no clock.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -192,28 +193,25 @@ def score_test(protocol: ProtocolSpec, reps: Sequence[RepRecord], series: Sequen
     if start_s is None:
         first = min((r.start_s for r in reps), default=None)
         start_s = movement_onset_s(series, first, rest, start) if first is not None else 0.0
-    window = [r for r in reps if r.end_s >= start_s]
-    stands: list[float] = []
+    timed = protocol.kind == "count_in_time"
+    end_s = start_s + protocol.duration_s if timed and protocol.duration_s is not None else math.inf
+    window = [r for r in reps if r.end_s >= start_s and r.start_s <= end_s]
     voided = next((f for r in window for f in r.faults if f in protocol.void_faults), None)
-    halfway = False
-    if protocol.kind == "count_in_time":
-        assert protocol.duration_s is not None
-        end_s = start_s + protocol.duration_s
+    started_from = "given" if given else "first movement"
+    norm = protocol.norm_for(age, sex)
+    if timed:
         stands = [r.peak_s for r in window if r.counted and r.peak_s <= end_s]
-        window = [r for r in window if r.start_s <= end_s]
-        voided = next((f for r in window for f in r.faults if f in protocol.void_faults), None)
-        if protocol.halfway_counts:
-            halfway = _halfway_at(series, end_s, rest, target) and not any(
-                r.peak_s <= end_s <= r.end_s for r in window if r.counted)
+        halfway = protocol.halfway_counts and _halfway_at(series, end_s, rest, target) and not any(
+            r.peak_s <= end_s <= r.end_s for r in window if r.counted)
         score = 0 if voided else len(stands) + int(halfway)
-        return FunctionTestResult(protocol, start_s, "given" if given else "first movement", score, None, True, voided,
-                          tuple(stands), halfway, age, sex, protocol.norm_for(age, sex))
+        return FunctionTestResult(protocol, start_s, started_from, score, None, True, voided, tuple(stands),
+                                  halfway, age, sex, norm)
     assert protocol.count is not None
     stands = [r.peak_s for r in window if r.counted][:protocol.count]
     done = len(stands) == protocol.count and not voided
     time_s = stands[-1] - start_s if done else None
-    return FunctionTestResult(protocol, start_s, "given" if given else "first movement", None, time_s, done, voided,
-                      tuple(stands), False, age, sex, protocol.norm_for(age, sex))
+    return FunctionTestResult(protocol, start_s, started_from, None, time_s, done, voided, tuple(stands), False,
+                              age, sex, norm)
 
 
 def _halfway_at(series: Sequence[tuple[float, float]], t_end: float, rest: float, target: float) -> bool:
