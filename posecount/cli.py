@@ -67,6 +67,10 @@ TrackConfOpt = Annotated[float, typer.Option("--min-tracking-confidence", min=0.
 DbOpt = Annotated[Path | None, typer.Option("--db", help="The history file (default: $POSECOUNT_DB, else "
                                             "history.sqlite3 in your data directory, ~/.local/share/posecount).")]
 NoHistoryOpt = Annotated[bool, typer.Option("--no-history", help="Do not store this run in the history.")]
+ResultsOpt = Annotated[Path, typer.Option("--out", "-o", help="Directory for the results.")]
+NoVideoOpt = Annotated[bool, typer.Option("--no-video", help="Skip annotated.mp4 (faster).")]
+LandmarksOpt = Annotated[Path | None, typer.Option(
+    "--landmarks", help="Replay landmarks recorded by `posecount pose` instead of running the model.")]
 
 
 def _pose_options(model: str, det: float, track: float):
@@ -129,10 +133,9 @@ def _progress() -> Progress:
 def analyze(
     video: Annotated[Path, typer.Argument(help="Video file to analyse.")],
     exercise: ExerciseOpt,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the results.")] = Path("posecount-out"),
-    no_video: Annotated[bool, typer.Option("--no-video", help="Skip annotated.mp4 (faster).")] = False,
-    landmarks: Annotated[Path | None, typer.Option(
-        "--landmarks", help="Replay landmarks recorded by `posecount pose` instead of running the model.")] = None,
+    out_dir: ResultsOpt = Path("posecount-out"),
+    no_video: NoVideoOpt = False,
+    landmarks: LandmarksOpt = None,
     target: TargetOpt = None,
     hold: HoldOpt = None,
     prescription: PrescriptionOpt = None,
@@ -173,10 +176,9 @@ def function_test(
     sex: Annotated[Literal["female", "male"] | None, typer.Option("--sex", help="female or male (norms).")] = None,
     start: Annotated[float | None, typer.Option(
         "--start", min=0, help="When 'go' was said (seconds of the video); default: the first movement.")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the results.")] = Path("posecount-out"),
-    no_video: Annotated[bool, typer.Option("--no-video", help="Skip annotated.mp4 (faster).")] = False,
-    landmarks: Annotated[Path | None, typer.Option(
-        "--landmarks", help="Replay landmarks recorded by `posecount pose` instead of running the model.")] = None,
+    out_dir: ResultsOpt = Path("posecount-out"),
+    no_video: NoVideoOpt = False,
+    landmarks: LandmarksOpt = None,
     model: ModelOpt = "full",
     min_detection_confidence: DetConfOpt = 0.5,
     min_tracking_confidence: TrackConfOpt = 0.5,
