@@ -674,3 +674,22 @@ def test_no_test_writes_to_the_real_history() -> None:
     assert os.environ.get("POSECOUNT_DB"), "conftest.py points every run at a temporary file"
     assert Path(os.environ["POSECOUNT_DB"]).resolve() != (Path.home() / ".local/share/posecount/history.sqlite3")
     assert default_db_path() == Path(os.environ["POSECOUNT_DB"])
+
+
+def test_opening_waits_while_another_process_creates_the_file(tmp_path: Path) -> None:
+    """SQLite refuses a switch to WAL at once, without the busy timeout, while another connection writes a
+    fresh file (measured: "database is locked" after 0.0 s). History.open waits instead, as for any write."""
+    import sqlite3
+
+    db = tmp_path / "history.sqlite3"
+    other = sqlite3.connect(db, timeout=30, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE scratch(x)")
+    opener = subprocess.Popen([sys.executable, "-c", "import sys\nfrom posecount.history import History\n"
+                               "with History.open(sys.argv[1]) as h: print('opened')", str(db)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    other.execute("ROLLBACK")
+    other.close()
+    out, err = opener.communicate(timeout=60)
+    assert opener.returncode == 0 and out.strip() == "opened", err

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,7 +115,7 @@ class History:
         try:
             with history.errors("open"):
                 history._check()
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                mode = _wal(conn)
                 if mode != "wal":  # a file system without shared memory: still correct, writers wait longer
                     log.warning("%s: journal mode %s, not WAL", path, mode)
                 conn.execute("PRAGMA synchronous = FULL")
@@ -361,3 +362,18 @@ class History:
                         counts[key] = counts.get(key, 0) + n
             self.finish_session(sid, report=report, counts=counts)
         return sid
+
+
+def _wal(conn: sqlite3.Connection) -> str:
+    """Switch to WAL; the journal mode in force. Changing the journal mode needs the file to itself, and SQLite
+    reports "database is locked" at once, without waiting out the busy timeout, while another process is
+    creating or migrating a fresh file: so wait here, up to the same timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
