@@ -336,6 +336,61 @@ def history(
         out.print(f"no sessions{f' of {exercise}' if exercise else ''} in {path}", markup=False)
 
 
+@app.command("progress")
+def progress_cmd(
+    exercise: Annotated[str | None, typer.Option("--exercise", "-e", help="Only this exercise.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="From this local date on (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Up to this local date (YYYY-MM-DD).")] = None,
+    chart: Annotated[Path | None, typer.Option("--out", "-o", help="Also draw the chart into this PNG file.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Progress per leg, day by day: counted reps, mean and best peak (range of motion), mean hold, faults per
+    rep and left/right symmetry (a table per exercise), what changed from the first week to the last in plain
+    words, and with --out a chart (PNG)."""
+    from posecount.history.charts import progress_png, write_png
+    from posecount.history.progress import read, to_table
+
+    first, last = _date(since, "--since"), _date(until, "--until")
+    path, result = read(db, exercise, first, last)
+    if not result:
+        span = "".join(f" {word} {d.isoformat()}" for word, d in (("from", first), ("to", last)) if d)
+        out.print(f"no sessions{f' of {exercise}' if exercise else ''}{span} in {path}"
+                  f"{'; no chart written' if chart else ''}", markup=False)
+        return
+    days = result.days
+    out.print(f"progress in {path}: {len(days)} day(s) trained, {days[0].isoformat()} to {days[-1].isoformat()}",
+              markup=False)
+    for ex in result.exercises:
+        out.print(to_table(ex))
+        for line in ex.lines():
+            out.print(line, markup=False, highlight=False)
+        out.print()
+    if chart is not None:
+        write_png(chart, progress_png(result))
+        out.print(f"chart → {chart}", markup=False)
+
+
+@app.command("report")
+def report_cmd(
+    since: Annotated[str, typer.Option("--since", help="From this local date on (YYYY-MM-DD).")],
+    html_out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
+    until: Annotated[str | None, typer.Option("--until", help="Up to this local date (YYYY-MM-DD); default today."
+                                              )] = None,
+    db: DbOpt = None,
+) -> None:
+    """One self-contained HTML page for your physiotherapist: the programme, adherence, per-leg trends with
+    charts, function tests against their norms, the most frequent form faults and what they mean, pain and
+    effort. Opens offline; prints on A4."""
+    from posecount.history.html_report import write_report
+
+    first, last = _date(since, "--since"), _date(until, "--until") or date.today()
+    assert first is not None
+    data = write_report(db, first, last, html_out)
+    out.print(f"report of {first.isoformat()} to {last.isoformat()}: {len(data.trained)} of {data.days_in_range} "
+              f"day(s) trained, {len(data.progress.exercises)} exercise(s), {len(data.tests)} function test(s) "
+              f"→ {html_out}", markup=False)
+
+
 def _date(text: str | None, option: str) -> date | None:
     """A YYYY-MM-DD option as a date (None stays None)."""
     from posecount.errors import ConfigError

@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: a virtual X server for the real-window test (screenshots come from its frame buffer),
-# espeak-ng for the spoken cues.
+# chromium for the physiotherapist's report in a real headless browser, espeak-ng for the spoken cues.
 need=()
 command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
