@@ -45,6 +45,7 @@ from rich.console import Console
 
 from posecount.evaluate import evaluate_directory, render_scorecard
 from posecount.models import ensure_model
+from posecount.pipeline import record_track
 from posecount.pose import PoseOptions
 from posecount.synth.body import skeleton_at
 from posecount.synth.clinical import DEFINITIONS, MARGINS, clinical_verdict, target_readings_deg
@@ -474,6 +475,9 @@ def main() -> int:
     ap.add_argument("--motion", choices=MOTIONS, default="realistic",
                     help="realistic (default: clinical truth) or classic (the first sample set's motion)")
     ap.add_argument("--keep", type=Path, help="keep the clips and results here")
+    ap.add_argument("--landmarks", type=Path, help="record the model's landmarks of each clip here (NAME.npz) and "
+                    "score from them; later engine changes are re-scored without the model: "
+                    "`posecount evaluate CLIPS --landmarks DIR`")
     args = ap.parse_args()
     started = time.monotonic()
     rng = random.Random(args.seed)
@@ -512,7 +516,13 @@ def main() -> int:
             console.print(f"({redrawn} drawn scripts rejected by the truth rules, {unfit} for the picture "
                           "(scene_problems), all redrawn)")
         options = PoseOptions(model_path=ensure_model("full", progress=False))
-        results = evaluate_directory(clips, options, results_dir)
+        if args.landmarks:
+            args.landmarks.mkdir(parents=True, exist_ok=True)
+            for clip in sorted(clips.glob("holdout_*.mp4")):
+                record_track(clip, options).save_npz(args.landmarks / f"{clip.stem}.npz")
+            results = evaluate_directory(clips, None, results_dir, landmarks_dir=args.landmarks)
+        else:
+            results = evaluate_directory(clips, options, results_dir)
         render_scorecard(results, console)
         right = total = extra = 0
         for s in results:
