@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import pytest
 from conftest import SAMPLE_SETS, SAMPLES, committed_landmarks
 
@@ -22,7 +23,7 @@ from posecount.exercises import builtin_exercises, get_exercise, load_spec
 from posecount.exercises.spec import SIDES, ExerciseSpec
 from posecount.features import FEATURES, FeatureExtractor, registry
 from posecount.pipeline import RECORDED_VIEW, replay_track
-from posecount.pose import LM
+from posecount.pose import LM, Pose
 from posecount.recording import PoseTrack
 
 EXERCISES = Path(registry.__file__).resolve().parents[1] / "exercises"
@@ -314,3 +315,86 @@ def test_an_exercise_added_as_a_file_is_counted_without_touching_the_code(tmp_pa
     truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
     assert report["exercise"] == "long-arc-quad" and "Long arc quad" in done.stdout
     assert report["counts"]["right"] == sum(r["hold_s"] >= 1.5 + 0.5 for r in truth["reps"]) == 3
+
+
+# -- the standing exercises' features on hand-made poses -----------------------------------------------------
+def _standing(dx: float = 0.0, dy: float = 0.0) -> np.ndarray:
+    """A person standing front-on, legs straight, 100 px thighs and shanks (image x right, y down), moved by
+    (dx, dy): (33, 2) float32."""
+    xy = np.zeros((33, 2), np.float32)
+    points = {LM.NOSE: (300, 40), LM.LEFT_EAR: (310, 35), LM.RIGHT_EAR: (290, 35),
+              LM.LEFT_SHOULDER: (340, 80), LM.RIGHT_SHOULDER: (260, 80), LM.LEFT_HIP: (320, 200),
+              LM.RIGHT_HIP: (280, 200), LM.LEFT_KNEE: (320, 300), LM.RIGHT_KNEE: (280, 300),
+              LM.LEFT_ANKLE: (320, 400), LM.RIGHT_ANKLE: (280, 400), LM.LEFT_HEEL: (320, 410),
+              LM.RIGHT_HEEL: (280, 410), LM.LEFT_FOOT_INDEX: (325, 420), LM.RIGHT_FOOT_INDEX: (275, 420)}
+    for i, (x, y) in points.items():
+        xy[i] = (x + dx, y + dy)
+    return xy
+
+
+def _pose_of(xy: np.ndarray) -> Pose:
+    return Pose(image_xy=xy.astype(np.float32), world_xyz=np.zeros((33, 3), np.float32),
+                visibility=np.ones(33, np.float32), presence=np.ones(33, np.float32))
+
+
+def test_front_hip_flexion_reads_a_thigh_lifted_toward_the_camera_not_one_lifted_to_the_side() -> None:
+    thigh = registry.StandingThigh()
+    standing = _pose_of(_standing())
+    for _ in range(10):
+        for side in SIDES:
+            thigh.observe(standing, side)
+    assert registry.hip_flexion_deg(standing, "left", thigh) == pytest.approx(0.0, abs=0.5)
+    xy = _standing()
+    xy[LM.LEFT_KNEE] = (320, 200 + 100 * np.cos(np.radians(60)))  # toward the camera: foreshortened to 50 px
+    xy[LM.LEFT_ANKLE] = (320, 350)
+    out = np.radians(30)  # the right leg to the side, in the picture's plane: full length
+    xy[LM.RIGHT_KNEE] = (280 - 100 * np.sin(out), 200 + 100 * np.cos(out))
+    pose = _pose_of(xy)
+    for side in SIDES:
+        thigh.observe(pose, side)  # the lifted foot is up: its standing length is not learned from this frame
+    assert registry.hip_flexion_deg(pose, "left", thigh) == pytest.approx(60.0, abs=0.5)
+    assert registry.hip_flexion_deg(pose, "right", thigh) == pytest.approx(0.0, abs=0.5)
+
+
+def test_body_rise_is_over_the_persons_own_standing_level_and_only_with_straight_legs() -> None:
+    level = registry.StandingLevel()
+    feature = FEATURES["body_rise_ratio"]
+    states = {registry.StandingLevel: level}
+
+    def rise(xy: np.ndarray) -> float:
+        return feature.measure(_pose_of(xy), None, states)
+
+    still = [rise(_standing()) for _ in range(30)]
+    assert np.isnan(still[0]), "no level before the body has been seen still"
+    assert still[-1] == pytest.approx(0.0, abs=1e-6)
+    up = _standing(dy=-10.0)  # up on the toes: the whole body 10 px higher, the toes where they were
+    up[[LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]] = _standing()[[LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]]
+    assert [rise(up) for _ in range(60)][-1] == pytest.approx(10.0 / 200.0, abs=1e-3), "the level stays put"
+    squat = _standing(dy=20.0)
+    squat[[LM.LEFT_KNEE, LM.RIGHT_KNEE]] += (-30.0, 0.0), (30.0, 0.0)  # knees bent out: not a calf raise
+    squat[[LM.LEFT_ANKLE, LM.RIGHT_ANKLE]] = _standing()[[LM.LEFT_ANKLE, LM.RIGHT_ANKLE]]
+    assert np.isnan(rise(squat))
+    march = _standing()
+    march[LM.LEFT_ANKLE] += (0.0, -40.0)  # one foot up
+    assert np.isnan(rise(march))
+    moved = _standing(dx=120.0, dy=-25.0)  # a step aside (to a spot higher in the picture): learned anew
+    assert [rise(moved) for _ in range(30)][-1] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_side_view_features_follow_the_way_the_person_faces() -> None:
+    """Facing image-right and its mirror image facing image-left read the same."""
+    xy = np.zeros((33, 2), np.float32)
+    for i, (x, y) in {LM.NOSE: (312, 40), LM.LEFT_EAR: (300, 38), LM.RIGHT_EAR: (300, 38),
+                      LM.LEFT_HIP: (300, 200), LM.RIGHT_HIP: (300, 200),
+                      LM.LEFT_KNEE: (300 + 100 * np.sin(np.radians(30)), 200 + 100 * np.cos(np.radians(30))),
+                      LM.LEFT_ANKLE: (300 + 100 * np.sin(np.radians(30)) - 100, 200 + 100 * np.cos(np.radians(30))),
+                      LM.RIGHT_KNEE: (330, 290), LM.RIGHT_ANKLE: (300, 390), LM.RIGHT_FOOT_INDEX: (340, 400)}.items():
+        xy[i] = (x, y)
+    vis = np.ones(33, np.float32)
+    vis[[LM.LEFT_KNEE, LM.LEFT_FOOT_INDEX]] = 0.2  # the far leg: only the near (right) one is read for the toes
+    for image in (xy, np.column_stack([640.0 - xy[:, 0], xy[:, 1]]).astype(np.float32)):
+        pose = Pose(image, np.zeros((33, 3), np.float32), vis, np.ones(33, np.float32))
+        assert registry.thigh_forward_deg(pose, "left") == pytest.approx(30.0, abs=0.1)
+        assert registry.standing_knee_flexion_deg(pose, "left") == pytest.approx(120.0, abs=0.1)
+        leg = float(np.hypot(30, 90) + np.hypot(30, 100))
+        assert registry.knee_past_toe_ratio(pose) == pytest.approx(-10.0 / leg, abs=1e-4)

@@ -11,7 +11,8 @@ A feature that needs memory across frames names a *state* class (:class:`Feature
 keeps one instance of each state class its features need, tells it about every leg it sees
 (``observe``) and every leg taken to be at rest below the picture (``at_rest_unseen``), and hands it to
 the feature's function. Features sharing a state class share the instance: the seated knee angle and the
-foot's angle both use the one learned thigh (:class:`SeatedThigh`).
+foot's angle both use the one learned thigh (:class:`SeatedThigh`). A whole-body feature's state learns from
+the frames its function is given (``compute(pose, state)``: the standing level of :func:`body_rise_ratio`).
 
 All angles are 2D, in image coordinates (x right, y down), not MediaPipe's world coordinates: the
 exercises move in a plane facing the camera (frontal plane front-on, sagittal plane side-on), where 2D
@@ -33,7 +34,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from posecount.exercises.spec import Side, Unit
+from posecount.exercises.spec import SIDES, Side, Unit
 from posecount.pose import LM, Pose
 
 NAN = math.nan
@@ -284,6 +285,263 @@ def wrist_drop_ratio(pose: Pose) -> float:
     return (float(np.mean([w[1] for w in wrists])) - float(shoulder[1])) / trunk
 
 
+# -- standing exercises: calf raise, mini squat, march, hamstring curl -----------------------------------------
+def facing_sign(pose: Pose) -> float:
+    """Side view: +1 when the person faces the image right, -1 when they face left.
+
+    The nose is ahead of the ears whatever the legs and the trunk do (a foot points anywhere during a curl,
+    the knees are under the hips when standing), and the mid-ear does not move when MediaPipe swaps the
+    ears' labels side-on.
+    """
+    xy = pose.image_xy
+    ears_x = float(xy[LM.LEFT_EAR][0] + xy[LM.RIGHT_EAR][0]) / 2
+    return 1.0 if float(xy[LM.NOSE][0]) >= ears_x else -1.0
+
+
+class StandingLevel:
+    """Where a standing person's body is in the picture while the feet are flat: the learned standing level.
+
+    A whole-body state (the extractor's per-leg calls are ignored): :meth:`rise` learns from every frame it
+    is asked about and measures that frame. The body's height is the mean of the shoulders' and hips' image
+    y (four large, steady landmarks; a calf raise lifts them all alike). The standing level is the low end
+    of the recent heights the body stood still at (:attr:`PERCENTILE` of the last :attr:`SAMPLES` frames in
+    which it moved less than :attr:`STILL_RANGE` of the leg over :attr:`STILL_FRAMES` frames): a raise only
+    ever lifts the body above it, and the rests between raises are enough for the low end to be the
+    flat-footed stance (a 3 s hold between 1.5 s rests still leaves a third of the frames flat-footed); a
+    body on its way down or up (a squat passing through) does not set it. The scale is the median of the
+    legs' hip→ankle lengths over the same frames, steadier than one frame's. NaN until a still frame is seen.
+
+    Only straight-legged frames are learned and measured: with a leg bent in the picture (hip→ankle under
+    :attr:`STRAIGHT` of hip→knee→ankle) or the legs more than :attr:`KNEES_BENT` shorter than the learned
+    length (knees bent toward the camera) the body is lower because of the knees (a squat, a lunge, sitting
+    down), not because the heels came down: the frame is not learned and reads NaN; so does a frame with one
+    ankle more than :attr:`FOOT_UP` of the leg above the other (a step, a march: a calf raise lifts both heels
+    alike). The level is a position in the picture, so it holds only while the person stands where it was
+    learned: the frames so far are dropped and the level is learned again when the legs look more than
+    :attr:`MOVED_CLOSER` longer (a step toward the camera), stay shorter for :attr:`MOVED_AWAY_FRAMES` frames
+    in a row (a step back, or sitting down), or either ankle moves sideways by more than :attr:`MOVED_FOOT` of
+    the leg (a step; walking keeps resetting it).
+    """
+
+    #: frames kept (20 s at 30 fps)
+    SAMPLES = 600
+    #: the standing level: this percentile of the image y (y grows downward: the lowest the body stood)
+    PERCENTILE = 90.0
+    #: still: the body's height moved less than this share of the leg over the last STILL_FRAMES frames
+    STILL_RANGE = 0.015
+    STILL_FRAMES = 9
+    #: a leg is straight when hip→ankle is at least this share of hip→knee + knee→ankle (a knee bent 28° in the
+    #: picture's plane is 0.97; the drawn raises keep 0.98-1.0)
+    STRAIGHT = 0.97
+    #: knees bent: the legs' length in the picture this share under the learned one (~45° of knee flexion);
+    #: a calf raise changes it by under 4 % on the drawn clips
+    KNEES_BENT = 0.08
+    #: a step toward the camera: the legs' length this share over the learned one
+    MOVED_CLOSER = 0.15
+    #: a step back (or sitting down): the legs shorter for this many frames in a row (5 s at 30 fps)
+    MOVED_AWAY_FRAMES = 150
+    #: one foot up: its ankle this share of the leg above the other (the drawn raises keep them within 0.02)
+    FOOT_UP = 0.06
+    #: a step: either ankle moves sideways by more than this share of the leg
+    MOVED_FOOT = 0.15
+
+    def __init__(self) -> None:
+        self._y: deque[float] = deque(maxlen=self.SAMPLES)
+        self._leg: deque[float] = deque(maxlen=self.SAMPLES)
+        self._ankles_x: deque[tuple[float, float]] = deque(maxlen=self.SAMPLES)
+        self._short_frames = 0  # frames in a row with the legs shorter than learned
+        self._recent_y: deque[float] = deque(maxlen=self.STILL_FRAMES)  # the body's last heights, still or not
+        self._last: tuple[Pose, float] | None = None  # the last pose asked about, and its rise
+
+    def observe(self, pose: Pose, side: Side) -> None:
+        """Per-leg call of the extractor: nothing to learn per leg."""
+
+    def at_rest_unseen(self, pose: Pose, side: Side) -> None:
+        """Per-leg call of the extractor: nothing to learn per leg."""
+
+    def rise(self, pose: Pose) -> float:
+        """How far the body is above the standing level in this frame, over the legs' length (learns the frame
+        first; asked twice about one pose, it learns it once). NaN without both legs' hips and ankles, or
+        with the knees bent."""
+        if self._last is not None and self._last[0] is pose:
+            return self._last[1]
+        value = self._learn_and_measure(pose)
+        self._last = (pose, value)
+        return value
+
+    def _forget(self) -> None:
+        self._y.clear()
+        self._leg.clear()
+        self._ankles_x.clear()
+        self._recent_y.clear()
+        self._short_frames = 0
+
+    def _learn_and_measure(self, pose: Pose) -> float:
+        xy, vis = pose.image_xy, pose.visibility
+        joints = [LEG[s][i] for s in SIDES for i in (0, 2)]  # both hips and ankles
+        if min(float(vis[i]) for i in joints) < LEG_VISIBLE:
+            return NAN
+        legs = {s: float(np.linalg.norm(xy[LEG[s][2]] - xy[LEG[s][0]])) for s in SIDES}
+        bent = [float(np.linalg.norm(xy[LEG[s][1]] - xy[LEG[s][0]]) + np.linalg.norm(xy[LEG[s][2]] - xy[LEG[s][1]]))
+                for s in SIDES]
+        leg = max(legs.values())
+        if leg <= 0 or any(legs[s] < self.STRAIGHT * b for s, b in zip(SIDES, bent, strict=True)):
+            return NAN
+        y = float(np.mean([xy[i][1] for i in (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP)]))
+        ankles_x = (float(xy[LM.LEFT_ANKLE][0]), float(xy[LM.RIGHT_ANKLE][0]))
+        if self._leg:
+            scale = float(np.median(self._leg))
+            stance_x = np.median(np.asarray(self._ankles_x), axis=0)
+            if (leg > (1.0 + self.MOVED_CLOSER) * scale
+                    or float(np.max(np.abs(np.asarray(ankles_x) - stance_x))) > self.MOVED_FOOT * scale):
+                self._forget()
+            elif leg < (1.0 - self.KNEES_BENT) * scale:
+                self._short_frames += 1
+                if self._short_frames < self.MOVED_AWAY_FRAMES:
+                    return NAN
+                self._forget()
+            else:
+                self._short_frames = 0
+        if abs(float(xy[LM.LEFT_ANKLE][1] - xy[LM.RIGHT_ANKLE][1])) > self.FOOT_UP * leg:
+            return NAN
+        self._recent_y.append(y)
+        recent = self._recent_y
+        if len(recent) == recent.maxlen and max(recent) - min(recent) <= self.STILL_RANGE * leg:
+            self._y.append(y)
+            self._leg.append(leg)
+            self._ankles_x.append(ankles_x)
+        if not self._y:
+            return NAN
+        level = float(np.percentile(self._y, self.PERCENTILE))
+        return (level - y) / float(np.median(self._leg))
+
+
+def body_rise_ratio(pose: Pose, level: StandingLevel) -> float:
+    """How far the body has risen above the person's own flat-footed standing level: the mean height of the
+    shoulders and hips above the learned standing level (:class:`StandingLevel`), over the legs' hip→ankle
+    length; a ratio, 0 standing flat-footed, positive when up on the toes. Whole-body, front view: facing the
+    camera or with the back to it (both are the view check's "front"; measured on drawn clips of both).
+
+    A calf raise turns the feet about their balls and lifts the whole body by d·sin(θ), θ the
+    plantarflexion and d the ankle's distance behind the ball of the foot: about half a foot's length (foot
+    0.15 of stature, Winter's anthropometry; the leg from hip to ankle ~0.49), so the body rises ~0.15·sin(θ)
+    of the leg: 0.05 for 20°, 0.09 for 38°. Measured on the drawn clips MediaPipe gives 0.08 for 38° and 0.024
+    for 11°, front-on and from behind alike. Why not the heels: front-on MediaPipe hardly tracks them (they are
+    behind the feet), and from behind the toes move with the heels (hidden, guessed); the body's rise is the
+    one reading both views share. It assumes a still camera; frames with the knees bent or one foot up read NaN
+    (see :class:`StandingLevel`).
+    """
+    return level.rise(pose)
+
+
+class StandingThigh:
+    """Each leg's thigh length in the picture (hip→knee, pixels) while that leg stands, for front-on hip
+    flexion. Learned per leg from frames in which its foot is on the floor (its ankle at least as low as the
+    other ankle, within :attr:`FOOT_DOWN` of the leg): a standing thigh hangs in the picture's plane at its
+    full length. The median of the last :attr:`SAMPLES` such frames; before any, the frame's own length.
+    """
+
+    #: frames kept per leg (3 s at 30 fps)
+    SAMPLES = 90
+    #: a foot is on the floor when its ankle is no more than this share of the leg above the other ankle
+    FOOT_DOWN = 0.03
+
+    def __init__(self) -> None:
+        self._length: dict[Side, deque[float]] = {s: deque(maxlen=self.SAMPLES) for s in SIDES}
+
+    def observe(self, pose: Pose, side: Side) -> None:
+        hip_i, knee_i, ankle_i, _, _ = LEG[side]
+        other_ankle = LEG["right" if side == "left" else "left"][2]
+        xy = pose.image_xy
+        leg = float(np.linalg.norm(xy[ankle_i] - xy[hip_i]))
+        if float(xy[ankle_i][1]) >= float(xy[other_ankle][1]) - self.FOOT_DOWN * leg:
+            self._length[side].append(float(np.linalg.norm(xy[knee_i] - xy[hip_i])))
+
+    def at_rest_unseen(self, pose: Pose, side: Side) -> None:
+        """A standing exercise's foot is never taken to hang below the picture: nothing to learn."""
+
+    def length(self, pose: Pose, side: Side) -> float:
+        """This leg's standing thigh length: the learned one, or the frame's own before that."""
+        learned = self._length[side]
+        if learned:
+            return float(np.median(learned))
+        hip_i, knee_i, _, _, _ = LEG[side]
+        return float(np.linalg.norm(pose.image_xy[knee_i] - pose.image_xy[hip_i]))
+
+
+def hip_flexion_deg(pose: Pose, side: Side, thigh: StandingThigh) -> float:
+    """Front view: how far the thigh is lifted forward (hip flexion), from its foreshortening: arccos of the
+    thigh's length in the picture over its length while standing (:class:`StandingThigh`), in degrees (0 = the
+    thigh hanging straight down, 90 = level, the knee at hip height); unsigned.
+
+    Front-on a thigh lifted forward points at the camera, and its drawn length shrinks as the cosine of the
+    lift: the knee rises toward hip height. The drawn length, not the knee's height alone, so that a leg
+    lifted to the side (in the picture's plane, full length) reads 0. A thigh swung back (hip extension)
+    foreshortens alike: front-on the two cannot be told apart. The ankle must be in view too (it tells when
+    the foot is down, for learning the standing length). Near 0 the arccos is steep: a thigh reading 2 %
+    short of its learned length is 11°, so a standing leg reads 0-15°. On the drawn marches MediaPipe places
+    the knee of a thigh pointing at the camera up to ~25° low in some frames (a lift of 76° reads 40-67°).
+    """
+    hip_i, knee_i, _, _, _ = LEG[side]
+    length = thigh.length(pose, side)
+    if length <= 0:
+        return NAN
+    drawn = float(np.linalg.norm(pose.image_xy[knee_i] - pose.image_xy[hip_i]))
+    return math.degrees(math.acos(max(0.0, min(1.0, drawn / length))))
+
+
+def standing_knee_flexion_deg(pose: Pose, side: Side) -> float:
+    """Side view, standing: how far the knee is bent, 180° minus the interior hip-knee-ankle angle, in
+    degrees (0 = straight, 90 = the shank level behind a vertical thigh); unsigned.
+
+    Side-on MediaPipe misplaces the knee of a *seated* straight leg (see :func:`knee_angle_deg`), not that of
+    a standing one: on the drawn standing clips a straight leg reads 3-10° and curls of 45-95° read within
+    ~5° of the drawing, from the three landmarks directly. The bent leg is the one the model is surest of
+    (the far leg of a side view is half hidden and is only measured when visible).
+    """
+    hip, knee, ankle, _, _ = LEG[side]
+    xy = pose.image_xy
+    return 180.0 - angle_at(xy[hip], xy[knee], xy[ankle])
+
+
+def thigh_forward_deg(pose: Pose, side: Side) -> float:
+    """Side view: the thigh's angle from the image vertical, hip→knee, in degrees; positive forward (the way
+    the person faces, :func:`facing_sign`), negative back; 0 = hanging straight down.
+
+    During a standing hamstring curl the thigh should stay vertical and the knee alone bend: a thigh swinging
+    forward is the hip flexing instead. Hip and knee of a bent standing leg are placed well side-on; a thigh
+    that hangs straight reads ~5-8° forward on the drawn clips (the hip landmark sits a little behind the
+    joint).
+    """
+    hip, knee, _, _, _ = LEG[side]
+    d = pose.image_xy[knee] - pose.image_xy[hip]
+    return math.degrees(math.atan2(facing_sign(pose) * float(d[0]), float(d[1])))
+
+
+def knee_past_toe_ratio(pose: Pose) -> float:
+    """Side view: how far the knee is ahead of the toe tip (foot index) the way the person faces
+    (:func:`facing_sign`), over the leg's length (hip→knee + knee→ankle); a ratio, positive when the knee is
+    past the toes, negative behind them. Whole-body: from the leg the model is surer of (the larger of its
+    knee's and toe's visibilities; side-on that is the near leg), NaN when neither is visible.
+
+    The squat cue "knees behind your toes": the knee passing the toe tip means the shank tilts forward past
+    asin(toe length / shank), ~29° for adult proportions. Measured directly rather than as a shank angle, so
+    that the person's own foot length sets the line. Side-on the far leg's toe is hidden and guessed (it
+    reads ~0.05 further forward on the drawn squats), so only the surer leg is read.
+    """
+    xy, vis = pose.image_xy, pose.visibility
+    best: tuple[float, float] | None = None  # (visibility, value)
+    for side in SIDES:
+        hip_i, knee_i, ankle_i, _, toe_i = LEG[side]
+        sure = min(float(vis[knee_i]), float(vis[toe_i]))
+        if sure < LEG_VISIBLE or (best is not None and sure <= best[0]):
+            continue
+        leg = float(np.linalg.norm(xy[knee_i] - xy[hip_i]) + np.linalg.norm(xy[ankle_i] - xy[knee_i]))
+        if leg > 0:
+            best = (sure, facing_sign(pose) * float(xy[knee_i][0] - xy[toe_i][0]) / leg)
+    return best[1] if best is not None else NAN
+
+
 # -- the registry -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FeatureDef:
@@ -298,8 +556,9 @@ class FeatureDef:
     per_side:  measured for each leg (``True``) or once for the whole body
     bounds:    the smallest and largest value it can take (a threshold outside them can never be met)
     doc:       what it measures, unit, sign, why these landmarks (the function's docstring)
-    compute:   ``compute(pose)`` (whole body), ``compute(pose, side)`` (per leg) or
-               ``compute(pose, side, state)`` (per leg, with ``state`` an instance of ``state``)
+    compute:   ``compute(pose)`` (whole body), ``compute(pose, side)`` (per leg), or with ``state`` an
+               instance of ``state``: ``compute(pose, side, state)`` (per leg), ``compute(pose, state)``
+               (whole body)
     state:     the :class:`FeatureState` class it keeps across frames, or None
     """
 
@@ -324,7 +583,7 @@ class FeatureDef:
     def measure(self, pose: Pose, side: Side | None, states: Mapping[type, FeatureState]) -> float:
         """The feature's value in this frame (``states``: the extractor's instance of each state class)."""
         if not self.per_side:
-            return float(self.compute(pose))
+            return float(self.compute(pose) if self.state is None else self.compute(pose, states[self.state]))
         if self.state is None:
             return float(self.compute(pose, side))
         return float(self.compute(pose, side, states[self.state]))
@@ -351,9 +610,19 @@ FEATURES: Mapping[str, FeatureDef] = MappingProxyType({f.name: f for f in (
     _define(hip_height_ratio, "ratio", ("left_hip", "right_hip"), ("front", "side"), (-1.0, 1.5)),
     _define(wrist_drop_ratio, "ratio", ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
             ("front", "side"), (-3.0, 3.0)),
+    _define(body_rise_ratio, "ratio", ("left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_knee",
+                                       "right_knee", "left_ankle", "right_ankle"), ("front",), (-1.0, 1.0),
+            StandingLevel),
+    _define(hip_flexion_deg, "deg", ("hip", "knee", "ankle"), ("front",), (0.0, 90.0), StandingThigh),
+    _define(standing_knee_flexion_deg, "deg", ("hip", "knee", "ankle"), ("side",), (0.0, 180.0)),
+    _define(thigh_forward_deg, "deg", ("hip", "knee"), ("side",), (-180.0, 180.0)),
+    _define(knee_past_toe_ratio, "ratio", ("left_knee", "right_knee", "left_foot_index", "right_foot_index"),
+            ("side",), (-2.0, 2.0)),
 )})
 
 
-__all__ = ["FEATURES", "LEG", "FeatureDef", "FeatureState", "SeatedThigh", "Unit", "View",
-           "angle_at", "angle_between", "ankle_plantarflexion_deg", "hip_abduction_deg", "hip_height_ratio",
-           "knee_angle_deg", "knee_flexion_deg", "seated_knee_angle_deg", "trunk_lean_deg", "wrist_drop_ratio"]
+__all__ = ["FEATURES", "LEG", "FeatureDef", "FeatureState", "SeatedThigh", "StandingLevel", "StandingThigh", "Unit",
+           "View", "angle_at", "angle_between", "ankle_plantarflexion_deg", "body_rise_ratio", "facing_sign",
+           "hip_abduction_deg", "hip_flexion_deg", "hip_height_ratio", "knee_angle_deg", "knee_flexion_deg",
+           "knee_past_toe_ratio", "seated_knee_angle_deg", "standing_knee_flexion_deg", "thigh_forward_deg",
+           "trunk_lean_deg", "wrist_drop_ratio"]
