@@ -187,15 +187,14 @@ def function_test(
 ) -> None:
     """Score a camera-scored function test (30-s chair stand, 5-times sit-to-stand) against its norms; the
     analysis files go into --out and report.json gains a `test` object."""
-    from posecount.exercises import get_exercise
-    from posecount.exercises.protocols import get_protocol
+    from posecount.exercises.protocols import get_protocol, protocol_exercise
     from posecount.history import RunRecorder
     from posecount.pipeline import FunctionTestRequest
 
     recorder = RunRecorder(db, enabled=not no_history)
 
     protocol = get_protocol(name)
-    spec = get_exercise(protocol.exercise)
+    spec = protocol_exercise(protocol)
     report = _analyse(f"{name} {video.name}", video, spec, out_dir, no_video, landmarks,
                       (model, min_detection_confidence, min_tracking_confidence),
                       FunctionTestRequest(protocol, start_s=start, age=age, sex=sex))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from posecount.atomic import atomic_open, atomic_path, ensure_writable_dir
+from posecount.exercises.balance import FeetRecorder, score_balance
 from posecount.exercises.engine import Phase, RepCounter, RepEvent, SideState
 from posecount.exercises.protocols import ProtocolSpec, Sex, score_test
 from posecount.exercises.spec import SIDES, TRACKS, ExerciseSpec, Track
@@ -223,10 +224,12 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     """Analyse one video into ``out_dir`` (report.json, reps.csv, frames.csv, timeline.png, annotated.mp4).
 
     With ``landmarks`` (a recording of this video) the model is not run: that is the replay path. With
-    ``test``, the function test is scored from the reps and the whole-body drive, into report.json's ``test``.
+    ``test``, the function test is scored from the reps and the whole-body drive, into report.json's ``test``
+    (a stances test, the balance test, from the feet: :mod:`posecount.exercises.balance`).
     Nothing is left half-written: outputs go to temporary names and are renamed at the end.
     """
     series: list[tuple[float, float]] = []
+    feet = FeetRecorder() if test is not None and test.protocol.kind == "stances" else None
     out_dir = ensure_writable_dir(Path(out_dir))
     # Every output goes to a temporary name; leaving the stack renames them all (last in, first out: the
     # video writer is released before its file is renamed), or on any error removes them all.
@@ -248,7 +251,9 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
         for frame, raw_pose in pairs:
             result = session.step(frame.index, frame.timestamp_ms, raw_pose)
             frames_read += 1
-            if test is not None:
+            if feet is not None:
+                feet.add(result.timestamp_ms / 1000.0, result.pose, raw_pose)
+            elif test is not None:
                 series.append((result.timestamp_ms / 1000.0, session.counter.states[spec.tracks[0]].value))
             _add_frame_row(frames_csv, session, result)
             if writer is not None:
@@ -264,7 +269,9 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     made_with, settings = provenance(spec, options.model_path if landmarks is None and options else None,
                                      "replayed from a landmarks recording" if landmarks is not None else None)
     scored = None
-    if test is not None:
+    if test is not None and feet is not None:
+        scored = score_balance(test.protocol, feet.track(), start_s=test.start_s, age=test.age, sex=test.sex).to_dict()
+    elif test is not None:
         track = spec.tracks[0]
         c = session.counter
         scored = score_test(test.protocol, reps, series, rest=c.rest_level(track), start=c.start_line(track),

@@ -112,3 +112,74 @@ def test_evaluate_exits_non_zero_when_off(tmp_path: Path) -> None:
 def test_a_missing_recording_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"no recording empty_room\.npz for empty_room"):
         evaluate(str(SAMPLES), "--landmarks", str(tmp_path))
+
+
+# -- function tests -----------------------------------------------------------------------------------------------
+EXERCISE_CLIPS = SAMPLES / "exercises"
+
+
+def test_function_tests_agree_within_the_tolerance_and_say_what_differs() -> None:
+    from posecount.evaluate import score_function_test
+
+    chair = {"name": "chair-stand-30s", "start_s": 1.5, "score": 12, "stands_s": [2.45, 4.92], "voided_by": None}
+    got = {"name": "chair-stand-30s", "score": 12, "stands_s": [2.3, 5.1], "voided_by": None}
+    assert score_function_test(chair, got).ok
+    assert score_function_test(chair, {**got, "score": 11}).problems == ["score 11, truth 12"]
+    assert score_function_test(chair, {**got, "stands_s": [2.45, 5.2]}).problems == [
+        "stand 2 at 5.20 s, truth 4.92 s"]
+    assert not score_function_test(chair, {**got, "voided_by": "arms_push_off"}).ok
+    five = {"name": "five-times-sit-to-stand", "time_s": 9.9, "stands_s": [], "voided_by": None}
+    assert score_function_test(five, {**five, "time_s": 10.05}).ok
+    assert not score_function_test(five, {**five, "time_s": None}).ok
+    stances = [{"name": "side_by_side", "start_s": 2.1, "end_s": 12.6, "held_s": 10.0, "held": True},
+               {"name": "tandem", "start_s": 13.0, "end_s": 19.0, "held_s": 6.0, "held": False}]
+    balance = {"name": "four-stage-balance", "stances": stances, "ended_by": "tandem", "fall_risk": True}
+    assert score_function_test(balance, {**balance, "stances": [{**stances[0]}, {**stances[1], "held_s": 6.15}]}).ok
+    off = score_function_test(balance, {**balance, "stances": [stances[0], {**stances[1], "held_s": 7.0}]})
+    assert off.problems == ["tandem held 7.00 s, truth 6.00 s"]
+    assert not score_function_test(balance, {**balance, "fall_risk": False}).ok
+    assert not score_function_test(balance, {**balance, "stances": stances[:1]}).ok
+    assert not score_function_test(balance, None).ok
+
+
+def _clip_dir(tmp_path: Path, names: list[str], edit: dict[str, dict] | None = None) -> tuple[Path, Path]:
+    """A directory of symlinked clips from samples/exercises with their truth (``edit``: keys replaced in a
+    clip's truth) and one of their recordings."""
+    clips, recordings = tmp_path / "clips", tmp_path / "landmarks"
+    clips.mkdir(parents=True)
+    recordings.mkdir()
+    for name in names:
+        truth = json.loads((EXERCISE_CLIPS / f"{name}.truth.json").read_text())
+        truth.update((edit or {}).get(name, {}))
+        (clips / f"{name}.truth.json").write_text(json.dumps(truth))
+        (clips / truth["video"]).symlink_to(EXERCISE_CLIPS / truth["video"])
+        (recordings / f"{name}.npz").symlink_to(EXERCISE_CLIPS / "landmarks" / f"{name}.npz")
+    return clips, recordings
+
+
+def test_the_balance_and_five_times_clips_score_their_tests(tmp_path: Path) -> None:
+    """The function-test clips replayed: each test agrees with its truth, shown in the scorecard; a truth with
+    the lost tandem held a second longer is not OK."""
+    names = ["balance_all_stances", "balance_tandem_lost", "five_times_sts"]
+    clips, recordings = _clip_dir(tmp_path, names)
+    code, stdout = evaluate(str(clips), "--landmarks", str(recordings), "--out", str(tmp_path / "out"))
+    assert code == 0, stdout
+    assert "3 of 3 clips exactly right" in stdout and "test (truth)" in stdout
+    assert "4/4 held, no risk" in stdout and "2/3 held, fall risk" in stdout
+    lost = json.loads((EXERCISE_CLIPS / "balance_tandem_lost.truth.json").read_text())["test"]
+    lost["stances"][2]["held_s"] += 1.0
+    lost["stances"][2]["end_s"] += 1.0
+    off_clips, off_recordings = _clip_dir(tmp_path / "off", ["balance_tandem_lost"],
+                                          {"balance_tandem_lost": {"test": lost}})
+    code, stdout = evaluate(str(off_clips), "--landmarks", str(off_recordings))
+    assert code == 1
+    assert "0 of 1 clips exactly right" in stdout and "tandem held 6.04 s, truth 7.00 s" in stdout
+
+
+def test_a_clip_of_an_exercise_that_does_not_exist_is_listed_and_the_run_goes_on(tmp_path: Path) -> None:
+    clips, recordings = _clip_dir(tmp_path, ["sts_clean", "mini_squat_clean"],
+                                  {"mini_squat_clean": {"exercise": "no-such-exercise"}})
+    code, stdout = evaluate(str(clips), "--landmarks", str(recordings))
+    assert code == 1
+    assert "no such exercise" in stdout and "unknown exercise 'no-such-exercise'" in stdout
+    assert "1 of 2 clips exactly right" in stdout

@@ -6,7 +6,9 @@ from the one engine, :mod:`posecount.exercises.engine`), its kind, its norms and
 * ``count_in_time`` (30-second chair stand): full stands whose top is reached within ``duration_s`` of
   "go"; one still on its way up at the end counts when the drive is more than halfway from rest to the
   target then (the protocol's "over halfway to a standing position");
-* ``time_to_count`` (five-times sit-to-stand): seconds from "go" to the top of the ``count``-th full stand.
+* ``time_to_count`` (five-times sit-to-stand): seconds from "go" to the top of the ``count``-th full stand;
+* ``stances`` (4-stage balance): each stance of ``stances`` timed up to ``hold_s``, the test ending at the first
+  not held; it counts no reps (no exercise: the feet are read by :mod:`posecount.exercises.balance`).
 
 "Go" is given (``start_s``: a spoken countdown live, ``--start`` for a video) or found: the moment the drive
 first left its rest band before the first attempt (movement onset, earlier than the engine's start line).
@@ -27,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from posecount.errors import ConfigError
 from posecount.exercises.engine import RepRecord
+from posecount.exercises.spec import ExerciseSpec
 
 PROTOCOLS_DIR = Path(__file__).parent / "protocols"
 Sex = Literal["female", "male"]
@@ -47,19 +50,42 @@ class NormRow(_Frozen):
     threshold: float = Field(ge=0)
 
 
+class StanceDef(_Frozen):
+    """One stance of a ``stances`` test, as the protocol describes it."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    instruction: str = ""
+    lead_ratio: float | None = Field(None, ge=0, le=3, description="the front foot's lead over the other, in "
+                                     "foot lengths (0: side by side)")
+    lifted: bool = Field(False, description="on one foot: the other off the floor")
+
+    @model_validator(mode="after")
+    def _defined(self) -> StanceDef:
+        if (self.lead_ratio is None) == (not self.lifted):
+            raise ValueError(f"stance {self.name}: give lead_ratio (feet on the floor) or lifted = true, not both")
+        return self
+
+
 class ProtocolSpec(_Frozen):
     """One function test, as data."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     title: str
     description: str
-    exercise: str = Field(description="the exercise whose full reps the test counts")
-    kind: Literal["count_in_time", "time_to_count"]
+    exercise: str | None = Field(None, description="the exercise whose full reps the test counts (none: a "
+                                 "stances test)")
+    kind: Literal["count_in_time", "time_to_count", "stances"]
     duration_s: float | None = Field(None, gt=0, le=600)
     count: int | None = Field(None, ge=1, le=100)
     halfway_counts: bool = False
     void_faults: tuple[str, ...] = ()
-    norm: Literal["below_average_if_less", "worse_if_more"]
+    hold_s: float | None = Field(None, gt=0, le=600, description="stances: each is timed up to this; held when kept "
+                                 "this long")
+    stances: tuple[StanceDef, ...] = ()
+    fall_risk_stance: str | None = Field(None, description="stances: not holding this one is an increased risk "
+                                         "of falling")
+    norm: Literal["below_average_if_less", "worse_if_more", "fall_risk_if_not_held"]
     norm_source: str
     norms: tuple[NormRow, ...] = ()
     sources: tuple[str, ...] = ()
@@ -70,6 +96,17 @@ class ProtocolSpec(_Frozen):
             raise ValueError("a count_in_time test needs duration_s")
         if self.kind == "time_to_count" and self.count is None:
             raise ValueError("a time_to_count test needs count")
+        if self.kind != "stances" and self.exercise is None:
+            raise ValueError(f"a {self.kind} test needs exercise (whose reps it counts)")
+        if self.kind == "stances":
+            if self.hold_s is None or not self.stances:
+                raise ValueError("a stances test needs hold_s and its stances")
+            names = [s.name for s in self.stances]
+            if len(set(names)) != len(names):
+                raise ValueError("stance names must be unique")
+            if self.fall_risk_stance is not None and self.fall_risk_stance not in names:
+                raise ValueError(f"fall_risk_stance {self.fall_risk_stance!r} is not one of the stances "
+                                 f"({', '.join(names)})")
         return self
 
     def norm_for(self, age: int | None, sex: Sex | None) -> NormRow | None:
@@ -107,6 +144,18 @@ def get_protocol(name: str) -> ProtocolSpec:
     if name in known:
         return known[name]
     raise ConfigError(f"unknown test {name!r}; known: {', '.join(sorted(known))}")
+
+
+def protocol_exercise(protocol: ProtocolSpec) -> ExerciseSpec:
+    """The exercise the engine runs for ``protocol``: the one whose reps it counts, or for a stances test one
+    that counts nothing (:func:`posecount.exercises.balance.stance_spec`)."""
+    if protocol.exercise is not None:
+        from posecount.exercises import get_exercise
+
+        return get_exercise(protocol.exercise)
+    from posecount.exercises.balance import stance_spec
+
+    return stance_spec(protocol)
 
 
 @dataclass(frozen=True)
@@ -231,9 +280,11 @@ __all__ = [
     "FunctionTestResult",
     "NormRow",
     "ProtocolSpec",
+    "StanceDef",
     "builtin_protocols",
     "get_protocol",
     "load_protocol",
     "movement_onset_s",
+    "protocol_exercise",
     "score_test",
 ]
