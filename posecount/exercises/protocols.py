@@ -79,6 +79,9 @@ class ProtocolSpec(_Frozen):
     duration_s: float | None = Field(None, gt=0, le=600)
     count: int | None = Field(None, ge=1, le=100)
     halfway_counts: bool = False
+    top_within: float = Field(0.0, ge=0, description="a rep's moment (a stand's time): when the drive first comes "
+                              "within this of its highest in that rep, in the drive's unit (0: the engine's peak_s, "
+                              "where the hold at the top starts)")
     void_faults: tuple[str, ...] = ()
     hold_s: float | None = Field(None, gt=0, le=600, description="stances: each is timed up to this; held when kept "
                                  "this long")
@@ -249,18 +252,36 @@ def score_test(protocol: ProtocolSpec, reps: Sequence[RepRecord], series: Sequen
     started_from = "given" if given else "first movement"
     norm = protocol.norm_for(age, sex)
     if timed:
-        stands = [r.peak_s for r in window if r.counted and r.peak_s <= end_s]
+        tops = {id(r): _top_s(r, series, protocol.top_within, rising=target > rest) for r in window}
+        stands = [tops[id(r)] for r in window if r.counted and tops[id(r)] <= end_s]
         halfway = protocol.halfway_counts and _halfway_at(series, end_s, rest, target) and not any(
-            r.peak_s <= end_s <= r.end_s for r in window if r.counted)
+            tops[id(r)] <= end_s <= r.end_s for r in window if r.counted)
         score = 0 if voided else len(stands) + int(halfway)
         return FunctionTestResult(protocol, start_s, started_from, score, None, True, voided, tuple(stands),
                                   halfway, age, sex, norm)
     assert protocol.count is not None
-    stands = [r.peak_s for r in window if r.counted][:protocol.count]
+    stands = [_top_s(r, series, protocol.top_within, rising=target > rest) for r in window if r.counted
+              ][:protocol.count]
     done = len(stands) == protocol.count and not voided
     time_s = stands[-1] - start_s if done else None
     return FunctionTestResult(protocol, start_s, started_from, None, time_s, done, voided, tuple(stands), False,
                               age, sex, norm)
+
+
+def _top_s(rep: RepRecord, series: Sequence[tuple[float, float]], within: float, rising: bool) -> float:
+    """The moment of a rep's top: the first time within ``within`` of its highest drive value (the rise has
+    ended: a stand is fully up), or the engine's ``peak_s`` (the hold's start) when ``within`` is 0 or the
+    series has nothing in the rep. The engine's hold starts once the movement has all but stopped, judged
+    over a window, which is ~0.2 s before a minimum-jerk rise actually ends; a stand's time in a timed
+    test is when the person is up."""
+    if within <= 0:
+        return rep.peak_s
+    inside = [(t, v) for t, v in series if rep.start_s <= t <= rep.end_s and v == v]
+    if not inside:
+        return rep.peak_s
+    sign = 1.0 if rising else -1.0
+    top = max(sign * v for _, v in inside)
+    return next(t for t, v in inside if sign * v >= top - within)
 
 
 def _halfway_at(series: Sequence[tuple[float, float]], t_end: float, rest: float, target: float) -> bool:
