@@ -254,10 +254,16 @@ def evaluate(
 
 @app.command()
 def live(
-    exercise: ExerciseOpt,
+    exercise: Annotated[str | None, typer.Option(
+        "--exercise", "-e", help="Exercise name (see `posecount exercises`) or a path to your own .toml spec; "
+        "or give --routine.")] = None,
+    routine: Annotated[str | None, typer.Option(
+        "--routine", help="Walk through a routine: `seed` (built in) or a routine file (.toml) with exercises, "
+        "sets, reps per leg and rests; it ends asking pain and effort (keys 0-9, T for 10).")] = None,
     camera: Annotated[int, typer.Option("--camera", help="Camera index.")] = 0,
-    source: Annotated[str | None, typer.Option(
-        "--source", help="Play a video file or stream URL through the live path (paced in real time).")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="Play a video file or stream URL through the live path (paced in real time). Given "
+        "several times: the files one after another (with --routine, each set-up starts on the next file).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where report.json goes.")] = Path("posecount-out"),
     width: Annotated[int, typer.Option("--width", help="Requested camera width.")] = 1280,
     height: Annotated[int, typer.Option("--height", help="Requested camera height.")] = 720,
@@ -265,6 +271,11 @@ def live(
     mute: Annotated[bool, typer.Option("--mute", help="No spoken cues.")] = False,
     no_mirror: Annotated[bool, typer.Option("--no-mirror", help="Do not mirror the display.")] = False,
     headless: Annotated[bool, typer.Option("--headless", help="No window (count and report only).")] = False,
+    speed: Annotated[float, typer.Option("--speed", min=0.1, max=10.0,
+                                         help="Playback speed of --source files (1 = real time).")] = 1.0,
+    landmarks: Annotated[Path | None, typer.Option(
+        "--landmarks", help="Replay recordings made by `posecount pose` instead of running the model: a .npz for "
+        "one --source, or a directory holding NAME.npz for each --source NAME.mp4.")] = None,
     target: TargetOpt = None,
     hold: HoldOpt = None,
     prescription: PrescriptionOpt = None,
@@ -274,29 +285,69 @@ def live(
     no_history: NoHistoryOpt = False,
     db: DbOpt = None,
 ) -> None:
-    """Live coaching in a window from a camera (or --source); writes report.json into --out at the end."""
+    """Live coaching in a window from a camera (or --source); writes report.json into --out at the end.
+    With --routine, a guided routine: routine.json too, and the session in the history as a routine."""
+    from posecount.errors import ConfigError
     from posecount.exercises import builtin_exercises
     from posecount.history import SessionWriter
     from posecount.live import LiveOptions, run_live_session
 
-    spec = _spec(exercise, target, hold, prescription)
+    sources = list(source or [])
+    plan = None
+    cycle: tuple[ExerciseSpec, ...] = ()
+    if routine is not None:
+        from posecount.routine import load_routine, routine_specs
+
+        if exercise is not None:
+            raise ConfigError("choose --exercise or --routine, not both")
+        if target or hold or prescription:
+            raise ConfigError("--target, --hold and --prescription go with --exercise; a routine's per-leg targets "
+                              "and holds are in its file (target_deg, min_hold_s)")
+        plan = load_routine(routine)
+        spec = routine_specs(plan)[0]
+    elif exercise is None:
+        raise ConfigError("give --exercise NAME (see `posecount exercises`) or --routine FILE.toml (or seed)")
+    else:
+        spec = _spec(exercise, target, hold, prescription)
+        # Tab cycles through the built-in exercises, each with the prescription's targets (--target and --hold
+        # are in the chosen exercise's own units, so they stay with it).
+        if spec.name in builtin_exercises():
+            cycle = tuple(spec if name == spec.name else _spec(name, None, None, prescription)
+                          for name in builtin_exercises())
     # The session goes into the history as it runs (each finished attempt on disk at once).
-    writer = None if no_history else SessionWriter.start(db, "live", spec, source or f"camera:{camera}", out_dir)
-    # Tab cycles through the built-in exercises, each with the prescription's targets (--target and --hold
-    # are in the chosen exercise's own units, so they stay with it).
-    cycle = tuple(spec if name == spec.name else _spec(name, None, None, prescription)
-                  for name in builtin_exercises())
-    options = _pose_options(model, min_detection_confidence, min_tracking_confidence)
+    label = " + ".join(sources) if sources else f"camera:{camera}"
+    writer = None if no_history else SessionWriter.start(db, "routine" if plan else "live", spec, label, out_dir)
+    options = None if landmarks else _pose_options(model, min_detection_confidence, min_tracking_confidence)
     result = run_live_session(LiveOptions(
-        spec=spec, pose=options, out_dir=out_dir, camera=camera, source=source, resolution_wh=(width, height),
-        fps=fps, mute=mute, mirror=not no_mirror, headless=headless,
-        exercises=cycle if spec.name in builtin_exercises() else (), history=writer))
+        spec=spec, pose=options, out_dir=out_dir, camera=camera, source=sources[0] if sources else None,
+        playlist=tuple(sources[1:]), resolution_wh=(width, height), fps=fps, mute=mute, mirror=not no_mirror,
+        headless=headless, speed=speed, exercises=cycle, history=writer, routine=plan, landmarks=landmarks))
     report = result.report
-    out.print(f"{spec.title}: {_counts_text(report.counts)} ({len(report.reps)} attempts) → {out_dir}/report.json")
+    if result.routine is not None:
+        for line in _routine_lines(result.routine):
+            out.print(line, markup=False, highlight=False)
+        out.print(f"→ {out_dir}/routine.json, {out_dir}/report.json", markup=False)
+    else:
+        out.print(f"{spec.title}: {_counts_text(report.counts)} ({len(report.reps)} attempts) → {out_dir}/report.json")
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     if writer is not None:
         writer.finish(report)
+
+
+def _routine_lines(summary: dict[str, object]) -> list[str]:
+    """A routine as it went: one line per leg of each set, then the answers."""
+    state = "finished" if summary.get("finished") else ("ended early" if summary.get("ended_early") else
+                                                        "not finished")
+    lines = [f"Routine {summary.get('routine')}: {state}"]
+    for row in summary.get("sets", []):  # type: ignore[attr-defined]
+        how = "" if row["ended"] in ("done", None) else f" ({row['ended']})"
+        lines.append(f"  {row['exercise']} set {row['set']}, {row['leg']}: {row['counted']}/{row['goal']} counted"
+                     f"{how}")
+    answers = [f"{name} {'not answered' if summary.get(name) is None else summary.get(name)}"
+               for name in ("pain", "effort")]
+    lines.append("  " + ", ".join(answers))
+    return lines
 
 
 @app.command()

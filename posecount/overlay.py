@@ -434,4 +434,129 @@ def _centre_banner(img: np.ndarray, text: str, colour: tuple[int, int, int], u: 
     put_text(img, text, ((w - tw) // 2, y), size, colour, thick)
 
 
-__all__ = ["OverlayState", "draw_overlay", "drawable_text", "gauge_range_deg", "put_text", "text_size"]
+# -- a routine's stages (posecount.routine decides them; this only draws) ---------------------------------
+#: Each stage of a routine has its own colour (BGR), apart from the coaching colours above, so the stage is
+#: told at a glance: the exercise strip, the rest countdown, the set-up (next exercise), the questions.
+ROUTINE_BLUE = (255, 128, 0)
+REST_TEAL = (160, 200, 0)
+SETUP_PURPLE = (200, 50, 200)
+ASK_YELLOW = (0, 220, 240)
+STAGE_COLOURS: dict[str, tuple[int, int, int]] = {
+    "exercise": ROUTINE_BLUE, "rest": REST_TEAL, "setup": SETUP_PURPLE, "ask_pain": ASK_YELLOW,
+    "ask_effort": ASK_YELLOW, "done": GREEN}
+
+
+@dataclass(frozen=True)
+class RoutineBanner:
+    """What the routine's layer shows (the fields of :class:`posecount.routine.RoutineView`)."""
+
+    stage: str  # exercise | rest | setup | ask_pain | ask_effort | done
+    heading: str
+    text: str
+    detail: str | None = None
+    fraction: float | None = None  # a bar: the rest left, the set-up check's progress (0-1)
+    choices: tuple[int, ...] = ()  # the answers on offer, drawn as numbered boxes
+
+
+def draw_routine(image: np.ndarray, banner: RoutineBanner) -> np.ndarray:
+    """Return a copy of ``image`` (the screen :func:`draw_overlay` made) with the routine's stage on it.
+
+    While a leg is at work, a strip under the top bar (the exercise, the set, the leg's count, the breathing
+    cue), ruled in the stage's colour; any other stage, a panel across the middle ruled in its colour, with
+    the rest countdown's bar, the set-up check's progress, or the answers 0-10.
+    """
+    out = image.copy()
+    h, w = out.shape[:2]
+    u = _unit(w, h)
+    colour = STAGE_COLOURS.get(banner.stage, WHITE)
+    if banner.stage == "exercise":
+        _routine_strip(out, banner, colour, u)
+    else:
+        _routine_panel(out, banner, colour, u)
+    return out
+
+
+def _routine_strip(img: np.ndarray, banner: RoutineBanner, colour: tuple[int, int, int], u: float) -> None:
+    w = img.shape[1]
+    x1 = w - int(190 * u)  # left of the gauge column
+    y0, y1 = int(92 * u), int(166 * u)
+    _shade(img, 0, y0, x1, y1, 0.6)
+    rule = max(2, round(4 * u))
+    cv2.rectangle(img, (0, y1 - rule), (x1, y1), colour, -1)
+    cv2.rectangle(img, (0, y0), (int(8 * u), y1), colour, -1)
+    small, sthick = 0.6 * u, max(1, round(2 * u))
+    x = int(22 * u)
+    put_text(img, banner.heading, (x, y0 + int(20 * u)), _fit(banner.heading, small, sthick, x1 - x), GREY, sthick)
+    size, thick = 1.3 * u, max(2, round(3 * u))
+    line = banner.text + (f"   {banner.detail}" if banner.detail else "")
+    size = _fit(line, size, thick, x1 - x - int(10 * u))
+    tw = put_text(img, banner.text, (x, y1 - int(12 * u)), size, WHITE, thick, outline=True)
+    if banner.detail:
+        put_text(img, f"   {banner.detail}", (x + tw, y1 - int(12 * u)), size, colour, thick, outline=True)
+
+
+def _two_lines(text: str, size: float, thick: int, max_w: int) -> list[str]:
+    """``text`` as one line if it fits at 80% of ``size`` or more, else split in two (at " - " if it has one,
+    else at the space nearest the middle)."""
+    if _fit(text, size, thick, max_w) >= 0.8 * size or " " not in text:
+        return [text]
+    head, sep, tail = text.partition(" - ")
+    if not sep:
+        mid = len(text) // 2
+        cut = min((i for i, ch in enumerate(text) if ch == " "), key=lambda i: abs(i - mid))
+        head, tail = text[:cut], text[cut + 1:]
+    return [head, tail]
+
+
+def _routine_panel(img: np.ndarray, banner: RoutineBanner, colour: tuple[int, int, int], u: float) -> None:
+    h, w = img.shape[:2]
+    box_h = int((270 if banner.choices else 250) * u)
+    y0 = max(int(96 * u), h // 2 - box_h // 2)
+    y1 = min(h, y0 + box_h)
+    _shade(img, 0, y0, w, y1, 0.8)
+    rule = max(2, round(3 * u))
+    cv2.rectangle(img, (0, y0), (w, y0 + rule), colour, -1)
+    cv2.rectangle(img, (0, y1 - rule), (w, y1), colour, -1)
+    hs, hthick = 0.8 * u, max(1, round(2 * u))
+    hw, hh = text_size(banner.heading, hs, hthick)
+    y = y0 + hh + int(22 * u)
+    put_text(img, banner.heading, ((w - hw) // 2, y), hs, GREY, hthick)
+    thick = max(2, round(4 * u))
+    want = (2.2 if banner.stage == "rest" else 1.3) * u
+    lines = _two_lines(banner.text, want, thick, w - int(80 * u))
+    size = min(_fit(line, want, thick, w - int(80 * u)) for line in lines)
+    for line in lines:
+        tw, th = text_size(line, size, thick)
+        y += th + int(26 * u if line is lines[0] else 14 * u)
+        put_text(img, line, ((w - tw) // 2, y), size, colour, thick)
+    if banner.detail:
+        ds, dthick = 0.85 * u, max(1, round(2 * u))
+        ds = _fit(banner.detail, ds, dthick, w - int(80 * u))
+        dw, dh = text_size(banner.detail, ds, dthick)
+        y += dh + int(24 * u)
+        put_text(img, banner.detail, ((w - dw) // 2, y), ds, WHITE, dthick)
+    if banner.fraction is not None:
+        bar_w, bar_h = int(w * 0.5), max(6, int(14 * u))
+        bx0, by0 = (w - bar_w) // 2, y + int(22 * u)
+        cv2.rectangle(img, (bx0, by0), (bx0 + bar_w, by0 + bar_h), (70, 70, 70), -1)
+        filled = int(bar_w * min(1.0, max(0.0, banner.fraction)))
+        if filled > 0:
+            cv2.rectangle(img, (bx0, by0), (bx0 + filled, by0 + bar_h), colour, -1)
+    if banner.choices:
+        n = len(banner.choices)
+        box = int(min(60 * u, (w - 80 * u) / n - 8 * u))
+        gap = int(8 * u)
+        x = (w - (n * box + (n - 1) * gap)) // 2
+        by0 = y1 - box - int(22 * u)
+        cs, cthick = 0.8 * u, max(1, round(2 * u))
+        for value in banner.choices:
+            cv2.rectangle(img, (x, by0), (x + box, by0 + box), colour, max(1, round(2 * u)))
+            label = "10 T" if value == 10 else str(value)
+            ls = _fit(label, cs, cthick, box - int(8 * u))
+            lw, lh = text_size(label, ls, cthick)
+            put_text(img, label, (x + (box - lw) // 2, by0 + (box + lh) // 2), ls, WHITE, cthick)
+            x += box + gap
+
+
+__all__ = ["ROUTINE_BLUE", "STAGE_COLOURS", "OverlayState", "RoutineBanner", "draw_overlay", "draw_routine",
+           "drawable_text", "gauge_range_deg", "put_text", "text_size"]

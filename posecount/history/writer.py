@@ -5,6 +5,11 @@
 :meth:`~SessionWriter.reset` when ``r`` starts the count over, and :meth:`~SessionWriter.finish` with the
 session's report at the end.
 
+A routine (``live --routine``, kind ``routine``) is stored as one set per leg of each of its sets
+(:meth:`~SessionWriter.routine_set`: the exercise, the leg, the reps asked for) and the person's pain and
+effort (:meth:`~SessionWriter.rate`); the live loop hands its reps over with indices unique in the session
+(its exercises and files each start a new count), and stores at the end the attempt the end closed.
+
 The history must never cost the person their session: a write that fails is logged once, the session goes
 on, and :meth:`~SessionWriter.finish` raises the one-line :class:`HistoryError` after the session's own
 results are written (as :class:`~posecount.history.RunRecorder` does for a finished run).
@@ -12,8 +17,9 @@ results are written (as :class:`~posecount.history.RunRecorder` does for a finis
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,12 +38,14 @@ class SessionWriter:
     """A session in the history, written as it goes. Start it with :meth:`start` when the session starts."""
 
     def __init__(self, history: History | None, session_id: int | None, results_dir: Path,
-                 error: HistoryError | None = None) -> None:
+                 error: HistoryError | None = None, kind: Kind = "live") -> None:
         self.history = history
         self.session_id = session_id
         self.results_dir = results_dir
         self.error = error  # the first failure; finish() raises it
         self.sets = 1
+        self.kind = kind
+        self._routine_sets = 0  # routine sets written (the first takes over the session's first set)
 
     @classmethod
     def start(cls, db: Path | None, kind: Kind, spec: ExerciseSpec, source: str | None, results_dir: Path,
@@ -54,8 +62,8 @@ class SessionWriter:
                 raise
         except HistoryError as exc:
             log.warning("the history cannot be written (%s); the session is counted and saved as usual", exc)
-            return cls(None, None, results_dir, exc)
-        return cls(history, sid, results_dir)
+            return cls(None, None, results_dir, exc, kind=kind)
+        return cls(history, sid, results_dir, kind=kind)
 
     def _write(self, action: Callable[[History, int], None]) -> None:
         if self.history is None or self.session_id is None or self.error is not None:
@@ -88,12 +96,43 @@ class SessionWriter:
 
         self._write(write)
 
+    def routine_set(self, spec: ExerciseSpec, *, side: str, target_reps: int, at_s: float,
+                    settings: Mapping[str, object] | None = None) -> None:
+        """A routine's next set, for one leg (``side``: left, right, or both for a whole-body exercise) and
+        ``target_reps`` reps, from ``at_s`` (seconds of the session); the reps added from now on go into it.
+        The first one takes over the session's first set, which :meth:`start` made and nothing has used."""
+        def write(h: History, sid: int) -> None:
+            if self._routine_sets == 0:
+                with h.errors("start a set"), h._transaction() as c:
+                    c.execute("UPDATE sets SET exercise = ?, tracks = ?, side = ?, target_reps = ?, started_s = ?,"
+                              " settings = ? WHERE session_id = ? AND number = 1",
+                              (spec.name, json.dumps(list(spec.tracks)), side, target_reps, at_s,
+                               None if settings is None else json.dumps(settings, ensure_ascii=False), sid))
+            else:
+                h.start_set(sid, spec.name, side=side, target_reps=target_reps, started_s=at_s, tracks=spec.tracks,
+                            settings=settings)
+                self.sets += 1
+            self._routine_sets += 1
+
+        self._write(write)
+
+    def rate(self, *, pain: int | None = None, effort: int | None = None) -> None:
+        """The person's pain and effort for the session (0-10 each; None leaves one as it is): on disk when this
+        returns."""
+        self._write(lambda h, sid: h.rate(sid, pain=pain, effort=effort))
+
     def finish(self, report: Report) -> int | None:
         """The session is over and its results are written: store what the end closed, the counts, warnings
-        and length; returns the session's id. Raises the first failure, if any, as one line."""
+        and length; returns the session's id. Raises the first failure, if any, as one line.
+
+        A routine's counts are its stored reps' (all its exercises); its reps are all stored already."""
+        routine = self.kind == "routine"
+
         def write(h: History, sid: int) -> None:
-            h.add_reps(sid, report.reps, missing_only=True)
-            h.finish_session(sid, report=report, counts=h.counts_from_reps(sid) if self.sets > 1 else None)
+            if not routine:
+                h.add_reps(sid, report.reps, missing_only=True)
+            h.finish_session(sid, report=report,
+                             counts=h.counts_from_reps(sid) if self.sets > 1 or routine else None)
 
         self._write(write)
         if self.history is not None:
