@@ -22,6 +22,7 @@ from statistics import mean
 from zoneinfo import ZoneInfo
 
 import pytest
+from commands import command, one_error_line, posecount
 from conftest import COMMITTED_LANDMARKS, SAMPLES
 
 from posecount.exercises import get_exercise
@@ -47,28 +48,9 @@ FAULTY = "slr_fast_lower_knee_bent"
 SHORT_HOLDS = "slr_hold_too_short"
 
 
-def _cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("posecount")
-    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "posecount"]
-
-
-def posecount(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The installed command, as a user runs it."""
-    return subprocess.run([*_cmd(), *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})})
-
-
 def analyze_args(clip: str, out: Path, *extra: str) -> list[str]:
     return ["analyze", str(SAMPLES / f"{clip}.mp4"), "--exercise", "side-leg-raise", "--no-video",
             "--landmarks", str(COMMITTED_LANDMARKS / f"{clip}.npz"), "--out", str(out), *extra]
-
-
-def one_error_line(r: subprocess.CompletedProcess[str]) -> str:
-    """The run failed with exactly one line on stderr, ours, and no traceback; returns the line."""
-    assert r.returncode != 0, r.stdout
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("posecount: error: "), r.stderr
-    return lines[0]
 
 
 def rep(index: int, side: str = "left", counted: bool = True, peak: float = 30.0, hold_s: float = 2.5,
@@ -164,7 +146,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_two_analyze_runs_at_once_are_both_stored(tmp_path: Path) -> None:
     db = tmp_path / "history.sqlite3"
-    procs = [subprocess.Popen([*_cmd(), *analyze_args(clip, tmp_path / clip, "--db", str(db))],
+    procs = [subprocess.Popen([*command(), *analyze_args(clip, tmp_path / clip, "--db", str(db))],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for clip in (FAULTY, SHORT_HOLDS)]
     outs = [p.communicate(timeout=300) for p in procs]
@@ -505,7 +487,7 @@ def test_the_default_file_is_in_the_users_data_directory(tmp_path: Path, monkeyp
     monkeypatch.delenv("XDG_DATA_HOME")
     assert default_db_path() == tmp_path / "home" / ".local" / "share" / "posecount" / "history.sqlite3"
     env = {k: v for k, v in os.environ.items() if k != "POSECOUNT_DB"} | {"XDG_DATA_HOME": str(tmp_path / "xdg")}
-    r = subprocess.run([*_cmd(), *analyze_args(SHORT_HOLDS, tmp_path / "out")], capture_output=True, text=True,
+    r = subprocess.run([*command(), *analyze_args(SHORT_HOLDS, tmp_path / "out")], capture_output=True, text=True,
                        timeout=300, env=env)
     assert r.returncode == 0, r.stderr
     assert len(read_sessions(tmp_path / "xdg" / "posecount" / "history.sqlite3")[1]) == 1

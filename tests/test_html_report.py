@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import re
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
@@ -21,6 +19,7 @@ from statistics import mean
 
 import numpy as np
 import pytest
+from commands import one_error_line, posecount
 from historyfixture import SKE, SLR, START, Truth, mean_range, write_month
 from PIL import Image
 
@@ -31,23 +30,6 @@ from posecount.history.html_report import ReportData, collect, fault_meaning, re
 
 UNTIL = date(2025, 7, 1)
 DATA_PNG = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([A-Za-z0-9+/=]+)"')
-
-
-def _cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("posecount")
-    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "posecount"]
-
-
-def posecount(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*_cmd(), *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "200"})
-
-
-def one_error_line(r: subprocess.CompletedProcess[str]) -> str:
-    assert r.returncode != 0, r.stdout
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("posecount: error: "), r.stderr
-    return lines[0]
 
 
 class _Text(HTMLParser):

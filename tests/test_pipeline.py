@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from commands import posecount
 from conftest import COMMITTED_LANDMARKS, committed_landmarks
 from typer.testing import CliRunner
 
@@ -26,13 +26,6 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SAMPLE = SAMPLES / "slr_clean_alternating.mp4"
 #: The first left rep of SAMPLE runs 1.5-8.0 s; a cut to 9 s holds it whole.
 CUT_S = 9.0
-
-
-def posecount(*args: str) -> subprocess.CompletedProcess[str]:
-    """The installed entry point, as a user runs it."""
-    exe = Path(sys.executable).with_name("posecount")
-    cmd = [str(exe)] if exe.is_file() else [sys.executable, "-m", "posecount"]
-    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=600)
 
 
 def run_main(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

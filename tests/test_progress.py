@@ -5,15 +5,13 @@ drew (never against the queries themselves); the command's table, lines, chart a
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from statistics import mean
 
 import numpy as np
 import pytest
+from commands import one_error_line, posecount
 from historyfixture import MISSED, SKE, SLR, START, STS, Truth, mean_range, write_month
 from PIL import Image
 
@@ -23,24 +21,6 @@ from posecount.history.progress import Progress, compute, symmetry_index
 from posecount.history.queries import LegSummary
 
 DAY = timedelta(days=1)
-
-
-def _cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("posecount")
-    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "posecount"]
-
-
-def posecount(*args: str) -> subprocess.CompletedProcess[str]:
-    """The installed command, as a user runs it (a wide terminal, so rich wraps nothing)."""
-    return subprocess.run([*_cmd(), *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "200"})
-
-
-def one_error_line(r: subprocess.CompletedProcess[str]) -> str:
-    assert r.returncode != 0, r.stdout
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("posecount: error: "), r.stderr
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
