@@ -78,10 +78,10 @@ def test_form_rules_flag_the_rep_and_emit_live_events() -> None:
 
 
 def test_hold_rule_uses_the_top_of_the_rep() -> None:
-    c = run(SKE, [Move("right", 175, hold_s=2.0)], rest_deg=92, side_extra={"ankle_plantarflexion_deg": 45.0},
+    c = run(SKE, [Move("right", 175, hold_s=2.0)], rest_deg=92, side_extra={"ankle_plantarflexion_deg": 60.0},
             body={"trunk_lean_deg": 5.0})
     assert c.reps[0].counted and c.reps[0].faults == ("toes_not_up",)
-    c = run(SKE, [Move("right", 156, hold_s=2.0)], rest_deg=92, side_extra={"ankle_plantarflexion_deg": 3.0},
+    c = run(SKE, [Move("right", 148, hold_s=2.0)], rest_deg=92, side_extra={"ankle_plantarflexion_deg": 3.0},
             body={"trunk_lean_deg": 5.0})
     assert c.reps[0].counted and c.reps[0].faults == ("knee_bent",)
 

@@ -21,8 +21,9 @@ from posecount.pose import LM
 DT_MS = 33
 
 
-def _seated_rep(plantar_at_top: list[float]) -> list:
-    """One seated rep: rest, 1 s up, a hold of len(plantar_at_top) frames at 175°, 1 s down, rest."""
+def _seated_rep(plantar_at_top: list[float], knee_at_top: list[float] | None = None) -> list:
+    """One seated rep: rest, 1 s up, a hold of len(plantar_at_top) frames (the knee read at 175°, or
+    ``knee_at_top``), 1 s down, rest."""
     counter = RepCounter(get_exercise("seated-knee-extension"))
     t = 0
 
@@ -37,8 +38,8 @@ def _seated_rep(plantar_at_top: list[float]) -> list:
         step(90.0, 0.0)
     for k in range(30):
         step(90.0 + 85.0 * k / 29, 0.0)
-    for p in plantar_at_top:
-        step(175.0, p)
+    for p, knee in zip(plantar_at_top, knee_at_top or [175.0] * len(plantar_at_top), strict=True):
+        step(knee, p)
     for k in range(30):
         step(175.0 - 85.0 * k / 29, 0.0)
     for _ in range(45):
@@ -51,12 +52,13 @@ HOLD_FRAMES = 75  # 2.5 s
 
 
 @pytest.mark.parametrize(("what", "plantar", "fault"), [
-    ("toes pointed the whole hold", [45.0] * HOLD_FRAMES, True),
+    # pointed: past the seated exercise's line (45, above any neutral foot side-on; see its spec)
+    ("toes pointed the whole hold", [60.0] * HOLD_FRAMES, True),
     ("foot at a right angle", [5.0] * HOLD_FRAMES, False),
     ("a right angle with a third of the frames wild", [5.0 if i % 3 else 70.0 for i in range(HOLD_FRAMES)], False),
     ("pointed, but the foot seen on only a quarter of the hold",
-     [45.0 if i % 4 == 0 else math.nan for i in range(HOLD_FRAMES)], False),
-    ("pointed, the foot seen on two thirds of the hold", [math.nan if i % 3 == 0 else 45.0 for i in range(HOLD_FRAMES)],
+     [60.0 if i % 4 == 0 else math.nan for i in range(HOLD_FRAMES)], False),
+    ("pointed, the foot seen on two thirds of the hold", [math.nan if i % 3 == 0 else 60.0 for i in range(HOLD_FRAMES)],
      True),
 ])
 def test_toes_rule_fires_on_evidence_only(what: str, plantar: list[float], fault: bool) -> None:
@@ -89,3 +91,20 @@ def test_a_guessed_foot_does_not_scold_a_clean_rep(name: str) -> None:
     sure = replace(spoiled, visibility=np.where(vis == 0.2, 0.95, vis).astype(vis.dtype))
     session, _ = replay_track(sure, spec)
     assert all("toes_not_up" in r.faults for r in session.counter.reps if r.counted or r.hold_s > 1)
+
+
+@pytest.mark.parametrize(("what", "knee", "fault"), [
+    # drawn straight (175°); side-on a misplaced ankle reads it low on some frames, never high
+    ("straight, read 30° low on three frames in five", [145.0 if i % 5 < 3 else 174.0 for i in range(HOLD_FRAMES)],
+     False),
+    ("straight, read 10-20° low throughout but seen straight at times",
+     [157.0 + 18.0 * ((i * 7) % 10 == 0) for i in range(HOLD_FRAMES)], False),
+    # drawn bent (an extensor lag of 28°): its best-seen fifth is still bent
+    ("bent at 152°, read ±3°", [152.0 + 3.0 * math.sin(i) for i in range(HOLD_FRAMES)], True),
+])
+def test_knee_bent_judges_the_best_seen_part_of_the_hold(what: str, knee: list[float], fault: bool) -> None:
+    """Side-on the knee's errors run one way (a straight knee read bent, never a bent one read straight), so
+    knee_bent asks whether the knee was seen straight in the hold's best fifth, not on a typical frame."""
+    (rep,) = _seated_rep([5.0] * HOLD_FRAMES, knee)
+    assert rep.counted, what
+    assert ("knee_bent" in rep.faults) == fault, what

@@ -541,7 +541,8 @@ RULE_MIN_COVERAGE = 0.5
 
 def _hold_rule_broken(t_ms: np.ndarray, values: np.ndarray, rule: FormRule) -> bool:
     """The evidence a form fault at the top needs: the feature measured (confident landmarks) over at least
-    half of the hold and for ``min_duration_s``, and its median over those frames past the line. A few
+    half of the hold and for ``min_duration_s``, and its median (or best-seen fifth, ``evidence = "best"``)
+    over those frames past the line. A few
     frames of a guessed foot or knee cannot scold a rep; too little evidence judges nothing."""
     ok = np.isfinite(values)
     if not ok.any() or ok.mean() < RULE_MIN_COVERAGE:
@@ -549,6 +550,8 @@ def _hold_rule_broken(t_ms: np.ndarray, values: np.ndarray, rule: FormRule) -> b
     measured_s = float(t_ms[ok][-1] - t_ms[ok][0]) / 1000.0
     if measured_s < rule.min_duration_s:
         return False
+    if rule.evidence == "best":
+        return rule.violated(float(np.percentile(values[ok], 80 if rule.min is not None else 20)))
     return rule.violated(float(np.median(values[ok])))
 
 

@@ -141,6 +141,10 @@ class FormRule(_Frozen):
     min: float | None = None
     max: float | None = None
     min_duration_s: float = Field(0.3, ge=0, le=10)
+    evidence: Literal["median", "best"] = Field(
+        "median", description="a hold rule judges the feature's median over the hold, or (best) its best-seen "
+        "fifth: the 80th percentile under a min, the 20th over a max; for a feature whose landmark errors run one "
+        "way (side-on a misplaced ankle reads a straight knee bent, never the reverse)")
     lead_s: float = Field(0.0, ge=0, le=5, description="an attempt-window rule also watches this long before the "
                           "attempt starts (a push-off with the hands begins while still seated)")
     message: str

@@ -215,24 +215,17 @@ def ankle_plantarflexion_deg(pose: Pose, side: Side, thigh: SeatedThigh) -> floa
     other leg, outside the picture) would scold a foot held correctly. On the seated samples the foot
     landmarks of a side view read ~10-20° high on a neutral foot.
 
-    Side-on MediaPipe squashes the foot's angle: on the first sample set (drawn, so the true angle is
-    known) a neutral foot (drawn 2-4°) reads 10° on average and a pointed one (42-45°) 35°, i.e. the raw
-    reading is ~8° + 0.62 × the true angle. The raw reading is mapped back through that line
-    (:data:`FOOT_READ_OFFSET_DEG`, :data:`FOOT_READ_GAIN`), so the clinical 30° line means 30° of the
-    foot, not of the landmarks (a raw 27°).
+    How far to trust it: on 85 drawn seated reps (four sample sets, fresh random scripts) a neutral foot
+    (drawn 0-18°) read anywhere from -8° to 44° over its hold and a pointed one (42-46°) 24-36°: MediaPipe's
+    side-on foot landmarks squash the foot toward a fixed angle, worst when the shank is misplaced too. No
+    line separates a pointed foot from a neutral one (a fitted calibration scolded 7 clean reps of 40 on
+    fresh clips), so the seated exercise judges it only past anything a neutral foot was seen to read.
     """
     hip_i, _, ankle_i, heel_i, toe_i = LEG[side]
     xy = pose.image_xy
     ankle = xy[ankle_i]
     shank = ankle - (xy[hip_i] + thigh.vector(pose, side))
-    raw_deg = 90.0 - angle_between(xy[toe_i] - xy[heel_i], shank)
-    return (raw_deg - FOOT_READ_OFFSET_DEG) / FOOT_READ_GAIN
-
-
-#: Side-on foot angle: raw landmark reading ≈ offset + gain × true plantarflexion (fitted on the first sample
-#: set's 18 seated reps: 16 neutral feet drawn at 2-4°, 2 pointed at 42° and 45°; see ankle_plantarflexion_deg)
-FOOT_READ_OFFSET_DEG = 8.3
-FOOT_READ_GAIN = 0.62
+    return 90.0 - angle_between(xy[toe_i] - xy[heel_i], shank)
 
 
 #: A leg's landmark is used by a whole-body feature when at least this visible.
