@@ -65,8 +65,10 @@ LOWER_SPAN_FRACTION = _min_jerk_time(0.7) - _min_jerk_time(0.2)
 
 #: An attempt longer than this is closed as incomplete (someone left the leg up, or the view is wrong).
 MAX_ATTEMPT_S = 120.0
-#: A leg's rest level is the median of its last this many settled frames at rest (two seconds at 30 fps) ...
-REST_SAMPLES = 60
+#: A leg's rest level is the median of its settled frames at rest over the last this long of them (whatever the
+#: frame rate; at most REST_SAMPLES) ...
+REST_WINDOW_S = 2.0
+REST_SAMPLES = 240
 #: ... once it has at least this many; before that the spec's own lines hold.
 REST_MIN_SAMPLES = 10
 #: A frame at rest is settled when the leg has stayed within this range over the last REST_SETTLE_S.
@@ -75,6 +77,10 @@ REST_SETTLE_RANGE_DEG = 2.5
 #: ... which is this share of the side leg raise's start line above rest (10° - 3°); a drive in another unit
 #: settles within the same share of its own start line's distance from rest.
 REST_SETTLE_REFERENCE_DEG = 7.0
+#: A settled level further than the settle range from the learned rest is a new rest (the feet moved, the chair
+#: moved) only once the leg has stayed there this long: a slow lift's early degrees and the still top of a small
+#: one (a weak leg creeping up 11° over 3 s and holding it a second) are not; a new stance is kept for longer.
+REST_RELEARN_S = 2.0
 
 
 class Phase(StrEnum):
@@ -204,7 +210,10 @@ class RepCounter:
         self.reps: list[RepRecord] = []
         self._attempts: dict[Track, _Attempt | None] = {s: None for s in self.tracks}
         self._rest: dict[Track, deque[float]] = {s: deque(maxlen=REST_SAMPLES) for s in self.tracks}
+        self._rest_ms: dict[Track, deque[int]] = {s: deque(maxlen=REST_SAMPLES) for s in self.tracks}
         self._settling: dict[Track, deque[tuple[int, float]]] = {s: deque() for s in self.tracks}
+        #: since when the leg has been settled away from its learned rest (a new stance in the making)
+        self._away_since: dict[Track, int | None] = {s: None for s in self.tracks}
         #: recent rule values at rest, for rules that watch a little before an attempt (``lead_s``)
         self._lead_rules = [r for r in spec.rules if r.window == "attempt" and r.lead_s > 0]
         self._lead_s = max((r.lead_s for r in self._lead_rules), default=0.0)
@@ -273,15 +282,33 @@ class RepCounter:
     def _learn_rest(self, track: Track, t_ms: int, value: float) -> None:
         """Add a frame at rest to the track's rest level, once it has settled there: the last
         ``REST_SETTLE_S`` within ``REST_SETTLE_RANGE_DEG`` (a ratio drive: that share of its start line's
-        distance from rest). A leg on its way up (a slow lift still under the start line) never settles, so
-        it cannot drag the rest level, and with it the lines, up after it."""
+        distance from rest). A leg on its way up (a slow lift still under the start line) seldom settles, and
+        a settled level away from the learned rest is taken only after ``REST_RELEARN_S`` there, so a slow or
+        small lift cannot drag the rest level, and with it the lines, up ahead of it."""
         recent = self._settling[track]
         recent.append((t_ms, value))
         while recent and t_ms - recent[0][0] > REST_SETTLE_S * 1000:
             recent.popleft()
         values = [a for _, a in recent]
-        if t_ms - recent[0][0] >= 0.8 * REST_SETTLE_S * 1000 and max(values) - min(values) <= self._settle_range():
-            self._rest[track].append(value)
+        if t_ms - recent[0][0] < 0.8 * REST_SETTLE_S * 1000 or max(values) - min(values) > self._settle_range():
+            self._away_since[track] = None
+            return
+        rest = self._rest[track]
+        if len(rest) >= REST_MIN_SAMPLES and abs(value - float(np.median(rest))) > self._settle_range():
+            since = self._away_since[track]
+            if since is None:
+                self._away_since[track] = t_ms
+                return
+            if t_ms - since < REST_RELEARN_S * 1000:
+                return
+        else:
+            self._away_since[track] = None
+        times = self._rest_ms[track]
+        rest.append(value)
+        times.append(t_ms)
+        while len(rest) > REST_MIN_SAMPLES and t_ms - times[0] > REST_WINDOW_S * 1000:
+            rest.popleft()
+            times.popleft()
 
     def _settle_range(self) -> float:
         d = self.spec.drive
