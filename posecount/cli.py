@@ -198,15 +198,30 @@ def function_test(
     report = _analyse(f"{name} {video.name}", video, spec, out_dir, no_video, landmarks,
                       (model, min_detection_confidence, min_tracking_confidence),
                       FunctionTestRequest(protocol, start_s=start, age=age, sex=sex))
-    result = report.test or {}
-    out.print(f"{protocol.title}: {result.get('verdict')}")
-    out.print(f"  go at {result.get('start_s')} s ({result.get('start_from')}); stands at "
-              f"{', '.join(f'{t:.1f}' for t in result.get('stands_s', []))} s")  # type: ignore[union-attr]
-    out.print(f"  norms: {protocol.norm_source}")
+    for line in _test_lines(protocol.title, protocol.norm_source, report.test or {}):
+        out.print(line, markup=False, highlight=False)
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     out.print(f"results in {out_dir}/")
     recorder.record(report, "test", out_dir)
+
+
+def _test_lines(title: str, norm_source: str, result: dict[str, object]) -> list[str]:
+    """A function test's result for the terminal: the verdict; when go was and the stands (a stances test: each
+    stance held or not); the norms' source."""
+    lines = [f"{title}: {result.get('verdict')}"]
+    go = f"  go at {result.get('start_s')} s ({result.get('start_from')})"
+    stances = result.get("stances")
+    if result.get("kind") == "stances" and isinstance(stances, list):
+        done = [f"{s['name'].replace('_', '-')} {s['held_s']:.1f} s {'held' if s['held'] else 'not held'}"
+                for s in stances if isinstance(s, dict)]
+        lines.append(f"{go}; stances: {', '.join(done) if done else 'none taken'}")
+    else:
+        stands = result.get("stands_s")
+        times = [f"{t:.1f}" for t in stands] if isinstance(stands, list) else []
+        lines.append(f"{go}; stands at {', '.join(times)} s" if times else f"{go}; no stands")
+    lines.append(f"  norms: {norm_source}")
+    return lines
 
 
 @app.command()
@@ -260,6 +275,15 @@ def live(
     routine: Annotated[str | None, typer.Option(
         "--routine", help="Walk through a routine: `seed` (built in) or a routine file (.toml) with exercises, "
         "sets, reps per leg and rests; it ends asking pain and effort (keys 0-9, T for 10).")] = None,
+    test: Annotated[str | None, typer.Option(
+        "--test", help="Run a function test (see `posecount exercises`): a spoken countdown, then its clock; the "
+        "result against the norms goes into report.json's `test` and the history.")] = None,
+    age: Annotated[int | None, typer.Option("--age", min=18, max=120, help="With --test: your age (norms).")] = None,
+    sex: Annotated[Literal["female", "male"] | None, typer.Option(
+        "--sex", help="With --test: female or male (norms).")] = None,
+    countdown: Annotated[float, typer.Option(
+        "--countdown", min=0.0, max=60.0, help="With --test: seconds from being in position to 'go' (a recorded "
+        "--source: on the clip's own clock).")] = 3.0,
     camera: Annotated[int, typer.Option("--camera", help="Camera index.")] = 0,
     source: Annotated[list[str] | None, typer.Option(
         "--source", help="Play a video file or stream URL through the live path (paced in real time). Given "
@@ -286,7 +310,8 @@ def live(
     db: DbOpt = None,
 ) -> None:
     """Live coaching in a window from a camera (or --source); writes report.json into --out at the end.
-    With --routine, a guided routine: routine.json too, and the session in the history as a routine."""
+    With --routine, a guided routine: routine.json too, and the session in the history as a routine.
+    With --test, a function test: countdown, clock, the result against the norms (as `posecount test`)."""
     from posecount.errors import ConfigError
     from posecount.exercises import builtin_exercises
     from posecount.history import SessionWriter
@@ -295,7 +320,23 @@ def live(
     sources = list(source or [])
     plan = None
     cycle: tuple[ExerciseSpec, ...] = ()
-    if routine is not None:
+    live_test = None
+    if test is None and (age is not None or sex is not None):
+        raise ConfigError("--age and --sex go with --test (the norms of a function test)")
+    if test is not None:
+        from posecount.exercises.protocols import get_protocol, protocol_exercise
+        from posecount.live import LiveTest
+
+        if routine is not None or exercise is not None:
+            raise ConfigError(f"--test runs on its own: not with --{'routine' if routine is not None else 'exercise'}")
+        if target or hold or prescription:
+            raise ConfigError("--target, --hold and --prescription go with --exercise, not with --test")
+        if len(sources) > 1:
+            raise ConfigError("--test plays one --source (a recording of the test), not several")
+        protocol = get_protocol(test)
+        spec = protocol_exercise(protocol)
+        live_test = LiveTest(protocol, age=age, sex=sex, countdown_s=countdown)
+    elif routine is not None:
         from posecount.routine import load_routine, routine_specs
 
         if exercise is not None:
@@ -306,7 +347,8 @@ def live(
         plan = load_routine(routine)
         spec = routine_specs(plan)[0]
     elif exercise is None:
-        raise ConfigError("give --exercise NAME (see `posecount exercises`) or --routine FILE.toml (or seed)")
+        raise ConfigError("give --exercise NAME (see `posecount exercises`), --routine FILE.toml (or seed) or "
+                          "--test NAME")
     else:
         spec = _spec(exercise, target, hold, prescription)
         # Tab cycles through the built-in exercises, each with the prescription's targets (--target and --hold
@@ -316,14 +358,22 @@ def live(
                           for name in builtin_exercises())
     # The session goes into the history as it runs (each finished attempt on disk at once).
     label = " + ".join(sources) if sources else f"camera:{camera}"
-    writer = None if no_history else SessionWriter.start(db, "routine" if plan else "live", spec, label, out_dir)
+    kind = "test" if live_test else ("routine" if plan else "live")
+    writer = None if no_history else SessionWriter.start(db, kind, spec, label, out_dir)
     options = None if landmarks else _pose_options(model, min_detection_confidence, min_tracking_confidence)
     result = run_live_session(LiveOptions(
         spec=spec, pose=options, out_dir=out_dir, camera=camera, source=sources[0] if sources else None,
         playlist=tuple(sources[1:]), resolution_wh=(width, height), fps=fps, mute=mute, mirror=not no_mirror,
-        headless=headless, speed=speed, exercises=cycle, history=writer, routine=plan, landmarks=landmarks))
+        headless=headless, speed=speed, exercises=cycle, history=writer, routine=plan, landmarks=landmarks,
+        test=live_test))
     report = result.report
-    if result.routine is not None:
+    if live_test is not None:
+        p = live_test.protocol
+        for line in (_test_lines(p.title, p.norm_source, report.test) if report.test else
+                     [f"{p.title}: no result (the test did not start)"]):
+            out.print(line, markup=False, highlight=False)
+        out.print(f"→ {out_dir}/report.json", markup=False)
+    elif result.routine is not None:
         for line in _routine_lines(result.routine):
             out.print(line, markup=False, highlight=False)
         out.print(f"→ {out_dir}/routine.json, {out_dir}/report.json", markup=False)

@@ -32,6 +32,12 @@ timestamps, paused time left out). Keys change meaning with it:
   (q again closes at once).
 * The answers: 0-9, and T for 10. Any other key is not an answer (the prompt says so) and is ignored.
 
+A function test (``--test NAME``; :mod:`posecount.testrun`) runs on the frames' own clock: the set-up (in view;
+for a chair test, seated), a spoken countdown ("3", "2", "1", "go"), then the 30 s clock, the stopwatch to the
+fifth stand, or a stopwatch per stance; once over, it is scored with ``posecount test``'s own code ("go" given),
+shown, said, and put in report.json's ``test``. With a recorded ``--source``, "go" falls on the clip's own
+clock, so a replay scores the same every time. Space and Tab do nothing during a test; ``r`` starts it again.
+
 Every exercise of a routine is a report segment of its own (``report-segment-N-EXERCISE.json``, as with
 Tab); ``routine.json`` beside report.json records each set per leg and the answers; the history stores the
 session as kind ``routine``, one set per leg of each set, with its pain and effort.
@@ -50,7 +56,7 @@ import math
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -62,10 +68,11 @@ from posecount.atomic import atomic_open, ensure_writable_dir
 from posecount.display import KEY_ESC, KEY_SPACE, KEY_TAB, NullWindow, OpenCVWindow, Window
 from posecount.errors import InputError
 from posecount.exercises import builtin_exercises
-from posecount.exercises.engine import EventKind, Phase, RepRecord
+from posecount.exercises.engine import EventKind, Phase, RepEvent, RepRecord
+from posecount.exercises.protocols import ProtocolSpec, Sex
 from posecount.exercises.spec import SIDES, ExerciseSpec
 from posecount.feedback import Message
-from posecount.overlay import OverlayState, RoutineBanner, draw_overlay, draw_routine
+from posecount.overlay import OverlayState, RoutineBanner, TestPanel, draw_overlay, draw_pose, draw_routine, draw_test
 from posecount.pipeline import FrameResult, Session
 from posecount.pose import Pose, PoseEstimator, PoseOptions
 from posecount.recording import PoseTrack
@@ -82,6 +89,8 @@ from posecount.sources import (
     open_source,
 )
 from posecount.speech import Speaker, default_voice
+from posecount.testrun import COUNTDOWN_S, LiveStance, TestEvent, TestEventKind, TestRecorder, TestRun
+from posecount.testrun import Stage as TestStage
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +108,8 @@ STATS_FRAMES = 9000
 ANSWER_WAIT_S = 300.0
 #: Enter, as OpenCV's back-ends report it (carriage return; some give line feed).
 KEY_ENTER = 13
+#: A function test's result stays on screen this long before the window closes (any key closes it sooner).
+RESULT_S = 6.0
 
 
 class Action(StrEnum):
@@ -131,6 +142,18 @@ class EndReason(StrEnum):
     SOURCE_ENDED = "source ended"
     SOURCE_LOST = "source lost"
     ROUTINE_DONE = "routine finished"
+    TEST_DONE = "test finished"
+
+
+@dataclass(frozen=True)
+class LiveTest:
+    """A function test to run live (``--test NAME``): the protocol, the person (for the norms) and the countdown
+    from being in position to "go"."""
+
+    protocol: ProtocolSpec
+    age: int | None = None
+    sex: Sex | None = None
+    countdown_s: float = COUNTDOWN_S
 
 
 @dataclass(frozen=True)
@@ -162,6 +185,8 @@ class LiveOptions:
     #: or a directory holding NAME.npz for each source NAME.*
     landmarks: Path | None = None
     answer_wait_s: float = ANSWER_WAIT_S
+    #: a function test to run (``spec`` is then the exercise it counts: ``protocol_exercise``)
+    test: LiveTest | None = None
 
 
 class RepSink(Protocol):
@@ -182,6 +207,8 @@ class RoutineSink(RepSink, Protocol):
                     settings: dict[str, object] | None = None) -> None: ...
 
     def rate(self, *, pain: int | None = None, effort: int | None = None) -> None: ...
+
+    def end_set(self, *, at_s: float) -> None: ...
 
 
 class FrameFeed(Protocol):
@@ -302,7 +329,8 @@ class LiveLoop:
     ``run()`` returns the :class:`LiveResult`; it writes nothing (see :func:`run_live_session`).
     ``routine``: walk through it (``spec`` is then its first exercise's); ``sources``: the playlist's files
     after ``feed``; ``answer_wait_s``: how long the window stays up for the routine's questions once the
-    source has ended (0: not at all, as headless); ``landmarks``: the recording replayed, for the report.
+    source has ended (0: not at all, as headless); ``landmarks``: the recording replayed, for the report;
+    ``test``: run this function test (``spec`` is the exercise it counts).
     """
 
     def __init__(self, spec: ExerciseSpec, feed: FrameFeed, estimate: EstimateFn, window: Window,
@@ -311,7 +339,7 @@ class LiveLoop:
                  clock: Callable[[], float] = time.monotonic, model_path: Path | None = None,
                  exercises: Sequence[ExerciseSpec] = (), history: RepSink | None = None,
                  routine: Routine | None = None, sources: SourceQueue | None = None, answer_wait_s: float = 0.0,
-                 landmarks: str | None = None) -> None:
+                 landmarks: str | None = None, test: LiveTest | None = None) -> None:
         self.spec = spec
         self.feed = feed
         self.estimate = estimate
@@ -354,7 +382,7 @@ class LiveLoop:
         if self._routine_specs:
             self.spec = self._routine_specs[0]
         self._routine_sink: RoutineSink | None = None
-        if routine is not None and hasattr(history, "routine_set") and hasattr(history, "rate"):
+        if routine is not None and all(hasattr(history, a) for a in ("routine_set", "rate", "end_set")):
             self._routine_sink = history  # type: ignore[assignment]
         self._active_s = 0.0
         self._prev_ts_ms: int | None = None
@@ -363,6 +391,13 @@ class LiveLoop:
         self._file_claimed = False  # the file playing has served a set-up (the next set-up takes the next file)
         self._pending_setup: tuple[int, bool] | None = None  # (exercise, jump to the next file), after the frame
         self._routine_started = False
+        # A function test, on the frames' own clock.
+        self.test = test
+        self.test_run: TestRun | None = None
+        self._test_recorder: TestRecorder | None = None
+        self._stance: LiveStance | None = None
+        if test is not None:
+            self._new_test()
 
     # -- the loop ---------------------------------------------------------------------------------------
     def run(self) -> LiveResult:
@@ -392,6 +427,10 @@ class LiveLoop:
                     reason = EndReason.ROUTINE_DONE
                     self._hold_screen()
                     break
+                if self.test_run is not None and self.test_run.done:
+                    reason = EndReason.TEST_DONE
+                    self._show_result()
+                    break
                 if self._pending_setup is not None:
                     self._apply_pending_setup()
         except KeyboardInterrupt:
@@ -404,9 +443,14 @@ class LiveLoop:
         self.stats.frames_captured = self._captured_before + self._captured()
         if reason == EndReason.SOURCE_LOST and self.window.is_open():
             self._notice(self.notes[-1] if self.notes else "The camera was lost")
+        if self.test_run is not None and not self.test_run.done:
+            self._end_test(reason)
+            if self.test_run.done and reason in (EndReason.SOURCE_ENDED, EndReason.SOURCE_LOST):
+                self._show_result()
         summary = None
         if self.routine is not None:
             self._store_final_reps()
+            self._end_last_set()
             note = self.routine.unfinished_note()
             if note:
                 self.notes.append(note)
@@ -486,10 +530,12 @@ class LiveLoop:
                 self.stats.max_gap_ms = max(self.stats.max_gap_ms, float(gap))
             self._result = self.session.step(frame.index, frame.timestamp_ms, raw)
             self.stats.frames_processed += 1
-            self._log_finished_reps(self._result)
+            self._log_finished_reps(self._result.events)
             routine_events = self._routine_step(self._result) if self.routine is not None else []
             pose = self._result.pose
-            self._speak(self._coach_message(self._result.message))
+            self._speak(self._test_coach(self._coach_message(self._result.message)))
+            if self.test_run is not None:
+                self._test_step(self._result, raw)
             if routine_events:
                 self._routine_events(routine_events)
         self.window.show(self._compose(frame.image, pose, self.overlay_state()))
@@ -498,13 +544,17 @@ class LiveLoop:
         self.stats.frames_shown += 1
         return arrived
 
-    def _log_finished_reps(self, result: FrameResult) -> None:
+    def _log_finished_reps(self, events: Sequence[RepEvent]) -> None:
         """One INFO line per finished attempt (for --verbose timelines, and what GUI tests wait for)."""
-        for event in result.events:
+        for event in events:
             if event.kind == EventKind.REP_FINISHED and event.rep is not None and self.session is not None:
                 self._store_rep(event.rep)
                 rep, c = event.rep, self.session.counter.counts
                 verdict = "counted" if rep.counted else "not counted (" + ", ".join(rep.faults) + ")"
+                if rep.side == "both":
+                    log.info("rep finished: whole body at %.1f s, %s, hold %.1f s; so far %d counted", rep.end_s,
+                             verdict, rep.hold_s, c.get("both", 0))
+                    continue
                 log.info("rep finished: %s leg at %.1f s, %s, hold %.1f s; so far left %d, right %d counted",
                          rep.side, rep.end_s, verdict, rep.hold_s, c["left"], c["right"])
 
@@ -524,6 +574,11 @@ class LiveLoop:
             image = cv2.resize(image, None, fx=k, fy=k, interpolation=cv2.INTER_LINEAR)
             if pose is not None:
                 pose = replace(pose, image_xy=pose.image_xy * np.float32(k))
+        if self.test_run is not None:
+            # The balance test counts no reps: its stopwatch alone, without the counts and the gauge.
+            if self.test_run.protocol.kind == "stances":
+                return draw_test(draw_pose(image, pose, self.mirror), self._test_panel())
+            return draw_test(draw_overlay(image, pose, state, mirror=self.mirror), self._test_panel())
         out = draw_overlay(image, pose, state, mirror=self.mirror)
         banner = self._routine_banner(state)
         return draw_routine(out, banner) if banner is not None else out
@@ -531,7 +586,9 @@ class LiveLoop:
     # -- keys -------------------------------------------------------------------------------------------
     def apply(self, action: Action) -> None:
         """Act on a key (anything but quit, which ends :meth:`run`)."""
-        if action == Action.PAUSE:
+        if self.test is not None and action in (Action.PAUSE, Action.SWITCH, Action.NEXT, Action.RESET):
+            self._test_key(action)
+        elif action == Action.PAUSE:
             self.paused = not self.paused
             log.info("paused" if self.paused else "resumed")
         elif action == Action.MUTE:
@@ -711,6 +768,14 @@ class LiveLoop:
             self._segment_start_ms = self._session_start_ms = (
                 self._last_frame.timestamp_ms if self._last_frame is not None else None)
 
+    def _end_last_set(self) -> None:
+        """The history's last set ends where its leg did (each earlier one ended as the next began)."""
+        assert self.routine is not None
+        started = [leg for leg in self.routine.legs if leg.started_s is not None]
+        if self._routine_sink is not None and started:
+            ended_s = started[-1].ended_s
+            self._routine_sink.end_set(at_s=round(self._active_s if ended_s is None else ended_s, 3))
+
     def _store_final_reps(self) -> None:
         """The attempt the end closed (a routine's reps are all stored by the loop, with their indices)."""
         if self.session is None:
@@ -869,6 +934,109 @@ class LiveLoop:
             if self.window.poll_key(50) is not None:
                 break
 
+    # -- a function test (--test) -----------------------------------------------------------------------
+    def _new_test(self) -> None:
+        """A test run from its set-up: its clock, what its scorer reads, the live stance reading."""
+        assert self.test is not None
+        protocol = self.test.protocol
+        self.test_run = TestRun(protocol, self.test.countdown_s)
+        self._test_recorder = TestRecorder(protocol)
+        self._stance = LiveStance(protocol.stances) if protocol.kind == "stances" else None
+
+    def _test_step(self, result: FrameResult, raw: Pose | None) -> None:
+        """The test's part of a frame: what its scorer reads, then its clock (go, stands, stances, the end)."""
+        assert self.test_run is not None and self._test_recorder is not None and self.session is not None
+        run, t_s = self.test_run, result.timestamp_ms / 1000.0
+        track = self.spec.tracks[0]
+        state = self.session.states[track]
+        self._test_recorder.add(t_s, state.value, result.pose, raw)
+        stance = self._stance.update(t_s, result.pose) if self._stance is not None else None
+        void_faults = run.protocol.void_faults
+        void = next((f for e in result.events if e.kind == EventKind.REP_FINISHED and e.rep is not None
+                     for f in e.rep.faults if f in void_faults), None)
+        at_rest = all(st.phase == Phase.REST for st in self.session.states.values())
+        ready = result.features.view_ok and (self._stance is not None or state.phase == Phase.REST)
+        self._test_events(run.update(
+            t_s, ready=ready, at_rest=at_rest, void=void, stance=stance,
+            stands_s=[e.timestamp_ms / 1000.0 for e in result.events if e.kind == EventKind.HOLD_COMPLETE]))
+
+    def _test_events(self, events: Sequence[TestEvent]) -> None:
+        """Log and say what the test did; score it when it asks."""
+        for event in events:
+            log.info("test: %s", event.text)
+            if event.speak and self.speaker is not None:
+                self.speaker.say(event.text)
+            if event.kind == TestEventKind.SCORE:
+                self._score_test()
+
+    def _score_test(self) -> None:
+        """Score the test as ``posecount test`` does, "go" given: the reps so far (an attempt still open is
+        closed, as at the end of a video) and what the recorder collected."""
+        assert self.test is not None and self.test_run is not None and self._test_recorder is not None
+        assert self.session is not None and self.test_run.go_s is not None
+        self._log_finished_reps(self.session.finish())
+        result = self._test_recorder.score(self.session.counter, self.spec.tracks[0], self.test_run.go_s,
+                                           self.test.age, self.test.sex)
+        self._test_events(self.test_run.finish(result))
+        log.info("test: %s", result.get("verdict"))
+
+    def _end_test(self, reason: EndReason) -> None:
+        """The session ended before the test did: scored on what was seen (with a note), or no result when
+        go never came."""
+        run = self.test_run
+        assert run is not None
+        now = self._now_s()
+        running = run.stage == TestStage.RUNNING
+        if self.session is None or not run.stop(now, reason.value):
+            self.notes.append(f"the test did not start (the session ended, {reason.value}, at {now:.1f} s, before "
+                              "'go'): there is no result")
+            return
+        if running:
+            self.notes.append(f"the test was not finished: the session ended ({reason.value}) at {now:.1f} s, "
+                              f"{now - (run.go_s or 0.0):.1f} s after go; the result is scored on what was seen")
+        self._score_test()
+
+    def _test_key(self, action: Action) -> None:
+        """Keys during a test: r starts it again from the set-up; pause and Tab would break its timing."""
+        if action != Action.RESET:
+            log.info("%s: not during a test (r starts it again, q ends it)", action.value)
+            return
+        at_s = self._now_s()
+        if self.session is not None:
+            self.session.reset()
+        if self.history is not None:
+            self.history.reset()
+        self._result = None
+        self._segment_start_ms = self._last_frame.timestamp_ms if self._last_frame else None
+        self._new_test()
+        self.notes.append(f"the test was started again at {at_s:.1f} s (r); what came before is not in this report")
+        log.info("test: started again at %.1f s", at_s)
+
+    def _test_coach(self, message: Message | None) -> Message | None:
+        """During a test the coach speaks only of faults: the test's own lines (the countdown, go) are the
+        ones to hear."""
+        if self.test_run is None or message is None or message.tone.value == "fault":
+            return message
+        return replace(message, speak=False)
+
+    def _test_panel(self) -> TestPanel:
+        assert self.test_run is not None
+        view = self.test_run.view(self._now_s())
+        features = self._result.features if self._result is not None else None
+        if view.stage == TestStage.SETUP and features is not None and not features.view_ok and features.view_issue:
+            view = replace(view, detail=features.view_issue)
+        return TestPanel(**asdict(view))
+
+    def _show_result(self) -> None:
+        """Keep the test's result up for ``RESULT_S`` (any key closes it sooner)."""
+        if self._last_frame is None or isinstance(self.window, NullWindow) or not self.window.is_open():
+            return
+        self.window.show(self._compose(self._last_frame.image, None, self.overlay_state()))
+        end = self.clock() + RESULT_S
+        while self.clock() < end and self.window.is_open():
+            if self.window.poll_key(50) is not None:
+                break
+
     # -- the report -------------------------------------------------------------------------------------
     def _captured(self) -> int:
         """Frames the current file (or camera) delivered."""
@@ -922,6 +1090,8 @@ class LiveLoop:
                                 "it reported")
         warnings += self.notes
         report.warnings = warnings
+        if self.test_run is not None:
+            report.test = self.test_run.result
         return report
 
 
@@ -1077,7 +1247,7 @@ def run_live_session(options: LiveOptions, window: Window | None = None, speaker
                         model_path=options.pose.model_path if options.pose is not None and not recordings else None,
                         exercises=options.exercises, history=options.history, routine=options.routine,
                         sources=playlist, answer_wait_s=0.0 if options.headless else options.answer_wait_s,
-                        landmarks=str(options.landmarks) if recordings else None)
+                        landmarks=str(options.landmarks) if recordings else None, test=options.test)
         result = loop.run()
     finally:
         if playlist.current is not None:
@@ -1126,6 +1296,6 @@ def run_live(options: LiveOptions) -> Report:
     return run_live_session(options).report
 
 
-__all__ = ["Action", "ArrivalStamps", "EndReason", "LiveLoop", "LiveOptions", "LiveResult", "LiveStats",
+__all__ = ["Action", "ArrivalStamps", "EndReason", "LiveLoop", "LiveOptions", "LiveResult", "LiveStats", "LiveTest",
            "OpenedSource", "Playlist", "Segment", "SourceQueue", "action_for_key", "open_live_source",
            "replay_estimate", "run_live", "run_live_session", "save_live_result"]

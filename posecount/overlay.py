@@ -558,5 +558,183 @@ def _routine_panel(img: np.ndarray, banner: RoutineBanner, colour: tuple[int, in
             x += box + gap
 
 
-__all__ = ["ROUTINE_BLUE", "STAGE_COLOURS", "OverlayState", "RoutineBanner", "draw_overlay", "draw_routine",
-           "drawable_text", "gauge_range_deg", "put_text", "text_size"]
+# -- a function test live (posecount.testrun decides it; this only draws) -------------------------------------
+#: A function test's own colour (BGR), apart from the coaching and routine colours: its clock panel, the
+#: countdown and the result are ruled in it.
+TEST_PINK = (180, 80, 255)
+
+
+@dataclass(frozen=True)
+class TestPanel:
+    """What a function test shows (the fields of :class:`posecount.testrun.TestView`)."""
+
+    __test__ = False  # not a pytest test class
+
+    kind: str  # count_in_time | time_to_count | stances
+    stage: str  # setup | countdown | running | settling | done
+    heading: str
+    clock: str
+    label: str
+    count: str | None = None
+    detail: str | None = None
+    fraction: float | None = None
+    centre: str | None = None
+    result: str | None = None
+    laps: tuple[tuple[str, str, bool | None], ...] = ()
+
+
+def draw_pose(image: np.ndarray, pose: Pose | None, mirror: bool = False) -> np.ndarray:
+    """A copy of ``image`` with the skeleton and the leg tags only: the screen of a test that counts no reps (the
+    balance test), on which :func:`draw_test` puts its stopwatch."""
+    out = image.copy()
+    u = _unit(out.shape[1], out.shape[0])
+    if pose is not None:
+        _skeleton(out, pose, None, u)
+    if mirror:
+        out = cv2.flip(out, 1)
+    if pose is not None:
+        _leg_tags(out, pose, mirror, u)
+    return out
+
+
+def draw_test(image: np.ndarray, panel: TestPanel) -> np.ndarray:
+    """A copy of ``image`` with the test on it: before go a panel across the middle (how to get ready, then the
+    countdown's numbers, big); while it runs a clock panel at the top left, over the counts of the top bar (the
+    clock, what it counts, a bar; the balance test's stopwatch with the stance's name, the next stance's
+    instruction and the stances so far); at the end the result across the middle."""
+    out = image.copy()
+    h, w = out.shape[:2]
+    u = _unit(w, h)
+    if panel.stage == "done":
+        _test_result(out, panel, u)
+    elif panel.stage == "setup":
+        _routine_panel(out, RoutineBanner("test", panel.heading, panel.label, panel.detail), TEST_PINK, u)
+    elif panel.stage == "countdown":
+        _test_countdown(out, panel, u)
+    else:
+        _test_clock(out, panel, u)
+        if panel.centre:
+            _test_centre(out, panel.centre, u)
+    return out
+
+
+def _test_clock(img: np.ndarray, panel: TestPanel, u: float) -> None:
+    w = img.shape[1]
+    x1 = w - int(190 * u)  # left of the gauge column
+    y1 = int((230 if panel.kind == "stances" else 180) * u)
+    bar_h = int(92 * u)  # the top bar's height: its counts are covered whole (the test's clock replaces them)
+    cv2.rectangle(img, (0, 0), (x1, bar_h), DARK, -1)
+    _shade(img, 0, bar_h, x1, y1, 0.85)
+    rule = max(2, round(4 * u))
+    cv2.rectangle(img, (0, y1 - rule), (x1, y1), TEST_PINK, -1)
+    cv2.rectangle(img, (0, 0), (int(10 * u), y1), TEST_PINK, -1)
+    x = int(26 * u)
+    small, sthick = 0.7 * u, max(1, round(2 * u))
+    put_text(img, panel.heading, (x, int(30 * u)), _fit(panel.heading, small, sthick, x1 - x), GREY, sthick)
+    big, bthick = 2.4 * u, max(3, round(5 * u))
+    y = int(104 * u)
+    cw = put_text(img, panel.clock, (x, y), big, WHITE, bthick, outline=True) if panel.clock else 0
+    size, thick = 1.2 * u, max(2, round(3 * u))
+    line = f"{panel.label}   {panel.count}" if panel.count else panel.label
+    size = _fit(line, size, thick, max(10, x1 - x - cw - int(40 * u)))
+    lx = x + cw + int(28 * u)
+    lw = put_text(img, panel.label, (lx, y), size, TEST_PINK, thick, outline=True) if panel.label else 0
+    if panel.count:
+        put_text(img, f"   {panel.count}", (lx + lw, y), size, ORANGE, thick, outline=True)
+    if panel.fraction is not None:
+        bx0, by0, bx1, by1 = x, int(124 * u), x1 - int(26 * u), int(124 * u) + max(6, int(16 * u))
+        cv2.rectangle(img, (bx0, by0), (bx1, by1), (70, 70, 70), -1)
+        filled = int((bx1 - bx0) * min(1.0, max(0.0, panel.fraction)))
+        if filled > 0:
+            cv2.rectangle(img, (bx0, by0), (bx0 + filled, by1), TEST_PINK, -1)
+    if panel.detail:
+        ds, dthick = 0.75 * u, max(1, round(2 * u))
+        put_text(img, panel.detail, (x, int(176 * u)), _fit(panel.detail, ds, dthick, x1 - x - int(20 * u)), WHITE,
+                 dthick)
+    ls, lthick = 0.65 * u, max(1, round(2 * u))
+    y = y1 + int(34 * u)
+    for title, held_text, held in panel.laps:
+        colour = WHITE if held is None else (GREEN if held else RED)
+        mark = "" if held is None else ("  held" if held else "  not held")
+        put_text(img, f"{title}  {held_text}{mark}", (x, y), ls, colour, lthick, outline=True)
+        y += int(30 * u)
+
+
+def _test_countdown(img: np.ndarray, panel: TestPanel, u: float) -> None:
+    """A band across the middle ruled in the test's colour: the test and "Get ready" above, the countdown's number
+    big in a disc, how to be ready below."""
+    h, w = img.shape[:2]
+    half = int(170 * u)
+    y0, y1 = max(0, h // 2 - half), min(h, h // 2 + half)
+    _shade(img, 0, y0, w, y1, 0.8)
+    rule = max(2, round(3 * u))
+    cv2.rectangle(img, (0, y0), (w, y0 + rule), TEST_PINK, -1)
+    cv2.rectangle(img, (0, y1 - rule), (w, y1), TEST_PINK, -1)
+    hs, hthick = 0.8 * u, max(1, round(2 * u))
+    head = f"{panel.heading} - {panel.label}" if panel.label else panel.heading
+    hs = _fit(head, hs, hthick, w - int(80 * u))
+    hw, hh = text_size(head, hs, hthick)
+    put_text(img, head, ((w - hw) // 2, y0 + hh + int(20 * u)), hs, GREY, hthick)
+    if panel.centre:
+        _test_centre(img, panel.centre, u, size=3.0)
+    if panel.detail:
+        ds, dthick = 0.85 * u, max(1, round(2 * u))
+        ds = _fit(panel.detail, ds, dthick, w - int(80 * u))
+        dw, _ = text_size(panel.detail, ds, dthick)
+        put_text(img, panel.detail, ((w - dw) // 2, y1 - int(22 * u)), ds, WHITE, dthick)
+
+
+def _test_centre(img: np.ndarray, text: str, u: float, size: float = 4.0) -> None:
+    """The countdown's number or "Go!", big in the middle on a disc ruled in the test's colour."""
+    h, w = img.shape[:2]
+    size, thick = size * u, max(4, round(size * 2.5 * u))
+    tw, th = text_size(text, size, thick)
+    r = int(max(tw, th) * 0.5 + 40 * u)
+    centre = (w // 2, h // 2)
+    cv2.circle(img, centre, r, DARK, -1, cv2.LINE_AA)
+    cv2.circle(img, centre, r, TEST_PINK, max(4, round(8 * u)), cv2.LINE_AA)
+    put_text(img, text, (centre[0] - tw // 2, centre[1] + th // 2), size, WHITE, thick)
+
+
+def _wrap(text: str, size: float, thick: int, max_w: int, max_lines: int = 3) -> list[str]:
+    """``text`` in lines no wider than ``max_w`` at ``size`` (the last line takes the rest)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and text_size(trial, size, thick)[0] > max_w and len(lines) < max_lines - 1:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return [*lines, line] if line else lines
+
+
+def _test_result(img: np.ndarray, panel: TestPanel, u: float) -> None:
+    h, w = img.shape[:2]
+    box_h = int(300 * u)
+    y0 = max(0, h // 2 - box_h // 2)
+    y1 = min(h, y0 + box_h)
+    _shade(img, 0, y0, w, y1, 0.85)
+    rule = max(2, round(4 * u))
+    cv2.rectangle(img, (0, y0), (w, y0 + rule), TEST_PINK, -1)
+    cv2.rectangle(img, (0, y1 - rule), (w, y1), TEST_PINK, -1)
+    hs, hthick = 0.8 * u, max(1, round(2 * u))
+    hw, hh = text_size(panel.heading, hs, hthick)
+    y = y0 + hh + int(24 * u)
+    put_text(img, panel.heading, ((w - hw) // 2, y), hs, GREY, hthick)
+    big, bthick = 2.2 * u, max(3, round(5 * u))
+    big = _fit(panel.label, big, bthick, w - int(80 * u))
+    bw, bh = text_size(panel.label, big, bthick)
+    y += bh + int(30 * u)
+    put_text(img, panel.label, ((w - bw) // 2, y), big, TEST_PINK, bthick)
+    ds, dthick = 0.8 * u, max(1, round(2 * u))
+    for line in _wrap(panel.result or "", ds, dthick, w - int(80 * u)):
+        size = _fit(line, ds, dthick, w - int(80 * u))
+        lw, lh = text_size(line, size, dthick)
+        y += lh + int(18 * u)
+        put_text(img, line, ((w - lw) // 2, y), size, WHITE, dthick)
+
+
+__all__ = ["ROUTINE_BLUE", "STAGE_COLOURS", "TEST_PINK", "OverlayState", "RoutineBanner", "TestPanel", "draw_overlay",
+           "draw_pose", "draw_routine", "draw_test", "drawable_text", "gauge_range_deg", "put_text", "text_size"]

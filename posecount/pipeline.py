@@ -14,9 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from posecount.atomic import atomic_open, atomic_path, ensure_writable_dir
-from posecount.exercises.balance import FeetRecorder, score_balance
 from posecount.exercises.engine import Phase, RepCounter, RepEvent, SideState
-from posecount.exercises.protocols import ProtocolSpec, Sex, score_test
+from posecount.exercises.protocols import ProtocolSpec, Sex
 from posecount.exercises.spec import SIDES, TRACKS, ExerciseSpec, Track
 from posecount.features import FeatureExtractor, Features, ViewSettings
 from posecount.feedback import Coach, Message
@@ -26,6 +25,7 @@ from posecount.recording import PoseRecorder, PoseTrack
 from posecount.report import FramesCsv, Report, provenance, write_timeline
 from posecount.smoothing import PoseSmoother, SmoothingSettings
 from posecount.sources import Frame, SourceInfo, VideoFileSource
+from posecount.testrun import TestRecorder
 from posecount.video import H264Writer
 
 log = logging.getLogger(__name__)
@@ -228,8 +228,7 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     (a stances test, the balance test, from the feet: :mod:`posecount.exercises.balance`).
     Nothing is left half-written: outputs go to temporary names and are renamed at the end.
     """
-    series: list[tuple[float, float]] = []
-    feet = FeetRecorder() if test is not None and test.protocol.kind == "stances" else None
+    recorder = TestRecorder(test.protocol) if test is not None else None
     out_dir = ensure_writable_dir(Path(out_dir))
     # Every output goes to a temporary name; leaving the stack renames them all (last in, first out: the
     # video writer is released before its file is renamed), or on any error removes them all.
@@ -251,10 +250,9 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
         for frame, raw_pose in pairs:
             result = session.step(frame.index, frame.timestamp_ms, raw_pose)
             frames_read += 1
-            if feet is not None:
-                feet.add(result.timestamp_ms / 1000.0, result.pose, raw_pose)
-            elif test is not None:
-                series.append((result.timestamp_ms / 1000.0, session.counter.states[spec.tracks[0]].value))
+            if recorder is not None:
+                recorder.add(result.timestamp_ms / 1000.0, session.counter.states[spec.tracks[0]].value,
+                             result.pose, raw_pose)
             _add_frame_row(frames_csv, session, result)
             if writer is not None:
                 writer.write(draw_overlay(frame.image, result.pose, session.overlay_state(result)), frame.timestamp_ms)
@@ -269,13 +267,8 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     made_with, settings = provenance(spec, options.model_path if landmarks is None and options else None,
                                      "replayed from a landmarks recording" if landmarks is not None else None)
     scored = None
-    if test is not None and feet is not None:
-        scored = score_balance(test.protocol, feet.track(), start_s=test.start_s, age=test.age, sex=test.sex).to_dict()
-    elif test is not None:
-        track = spec.tracks[0]
-        c = session.counter
-        scored = score_test(test.protocol, reps, series, rest=c.rest_level(track), start=c.start_line(track),
-                            target=c.target_line(track), start_s=test.start_s, age=test.age, sex=test.sex).to_dict()
+    if test is not None and recorder is not None:
+        scored = recorder.score(session.counter, spec.tracks[0], test.start_s, age=test.age, sex=test.sex)
     report = Report(exercise=spec.name, source=_relative_info(info, video), frames_read=frames_read, reps=reps,
                     tracks=spec.tracks, unit=spec.drive.unit, test=scored,
                     pose_detected_fraction=session.tally.pose_frames / max(1, session.tally.frames),

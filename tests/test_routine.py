@@ -10,7 +10,10 @@ Four layers, fastest first:
   sizes fit the clips, the rest's end and the answers driven by a fake window that acts on what the routine
   shows; the history (the temporary file conftest gives) must hold the clips' truth, set by set.
 * ``posecount live --routine`` in a real window on Xvfb (``gui``; the recordings replayed, no model): a
-  screenshot of each stage, told apart by the routine's stage colours.
+  screenshot of each stage, told apart by the routine's stage colours; a routine file sized to three clips in
+  real time, and the built-in ``seed`` as prescribed (2 x 2 sets of 10 reps per leg, 30 s rests) over a
+  playlist of 17 clips at 5x, the test ending each leg by Tab once its clips' reps are counted and answering
+  the questions; the history must hold each leg of each set with its clips' truth.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,7 +37,7 @@ from test_live import SHOWN_WH, X11, ListFeed, LiveProcess, Recorded, XServer, _
 
 from posecount.display import KEY_ESC, KEY_TAB, NullWindow
 from posecount.errors import ConfigError
-from posecount.exercises.spec import SIDES
+from posecount.exercises.spec import SIDES, Side
 from posecount.history import History, SessionWriter, default_db_path
 from posecount.live import KEY_ENTER, EndReason, LiveLoop, OpenedSource, save_live_result
 from posecount.overlay import ASK_YELLOW, GREEN, REST_TEAL, ROUTINE_BLUE, SETUP_PURPLE, RoutineBanner, draw_routine
@@ -527,6 +531,10 @@ def test_live_walks_the_routine_over_a_playlist_and_stores_the_clips_truth(tmp_p
     assert saved["finished"] and (saved["pain"], saved["effort"]) == (2, 7)
     assert [(s["leg"], s["counted"], s["goal"]) for s in saved["sets"]] == [
         ("left", 1, 1), ("right", 1, 1), ("left", 1, 1), ("right", 1, 1), ("left", 3, 3), ("right", 3, 3)]
+    # Each set ends where the next begins; the last where its leg did (when the questions came).
+    assert [s["ended_s"] for s in sets[:-1]] == [s["started_s"] for s in sets[1:]]
+    assert sets[-1]["ended_s"] == pytest.approx(saved["sets"][-1]["ended_s"], abs=0.01) and \
+        sets[-1]["ended_s"] > sets[-1]["started_s"]
     seg1 = json.loads((out / "report-segment-1-side-leg-raise.json").read_text())
     seg2 = json.loads((out / "report-segment-2-seated-knee-extension.json").read_text())
     assert seg1["counts"] == truths[0] and seg2["counts"] == truths[1]
@@ -671,3 +679,280 @@ def test_live_routine_in_a_window_shows_each_stage(live_routine: tuple[LiveProce
         "total": sum(t["total"] for t in truths)}
     assert [s[1] for s in sets] == ["left", "right", "left", "right", "left", "right"]
     assert json.loads((out / "routine.json").read_text())["finished"]
+
+
+# == the built-in seed, end to end in a window on Xvfb =================================================
+@dataclass(frozen=True)
+class SeedSet:
+    """One leg of one set of the seed as the playlist plays it. ``clips`` give the leg's reps: all the leg's
+    counted reps in them (by their truth) and no more; they run out before the goal (10), so once the last is
+    counted the test presses Tab, the key that ends a leg's set early. ``after``: clips with no reps that
+    follow, for a rest to run out in (on the clip's clock) and the next set-up to wait in."""
+
+    exercise: str
+    set: int
+    leg: Side
+    clips: tuple[str, ...]
+    after: tuple[str, ...] = ()
+
+    @property
+    def counted(self) -> int:
+        """The leg's counted reps in the set's clips, by their truth."""
+        return sum(_truth(name)[self.leg] for name in self.clips)
+
+
+STILL_STANDING, STILL_SEATED = "slr_standing_still", "ske_sitting_still"  # 15 s each; seated: facing right
+#: Before the first set: nobody in the room (the set-up check waits), while the window opens.
+SEED_LEAD = ("empty_room",)
+#: The seed as prescribed (side leg raise then seated knee extension, 2 sets of 10 reps per leg, 30 s rests)
+#: over the sample recordings. Each set-up starts on a file of its own. Side leg raise: the clips lift both
+#: legs and only the leg at work counts. A Tab sent as a leg's last rep is counted has at least 7 s of clip
+#: (1.4 s at SEED_SPEED) before a rep would count elsewhere. The rests run out in the still clips after their
+#: set's clips, and a set-up that follows waits there (the seated still clips face right; the seated set-ups
+#: after a rest want the left leg). The last set's reps come from two files.
+SEED_SETS: tuple[SeedSet, ...] = (
+    SeedSet("side-leg-raise", 1, "left", ("slr_hold_too_short",)),  # 2 attempts not counted, then 1
+    SeedSet("side-leg-raise", 1, "right", ("slr_clean_alternating",), (STILL_STANDING,) * 2),
+    SeedSet("side-leg-raise", 2, "left", ("slr_range_too_small",)),
+    SeedSet("side-leg-raise", 2, "right", ("slr_trunk_lean",), (STILL_SEATED,) * 2),
+    SeedSet("seated-knee-extension", 1, "left", ("ske_clean_facing_left",)),
+    SeedSet("seated-knee-extension", 1, "right", ("ske_clean_facing_right",), (STILL_SEATED,) * 2),
+    SeedSet("seated-knee-extension", 2, "left", ("ske_toes_not_up",)),
+    SeedSet("seated-knee-extension", 2, "right", ("ske_trunk_lean", "ske_hold_too_short"), (STILL_SEATED,)),
+)
+#: Fast enough for about a minute, slow enough that the loop sees a frame at least every 0.2 s of clip on a busy
+#: machine (a hold survives a gap of up to 1 s of clip; a 10x playback turns a 0.1 s stall into one).
+SEED_SPEED = 5.0
+SEED_GOAL = 10
+SEED_REST_S = 30.0
+
+
+def _seed_playlist() -> list[str]:
+    return [*SEED_LEAD, *(name for s in SEED_SETS for name in (*s.clips, *s.after))]
+
+
+def test_the_seed_playlist_fits_the_seed() -> None:
+    """The playlist's sets are the seed's, in order, each with fewer counted reps than the goal (the test ends
+    each by Tab); the clips between have no reps; every clip has its recording and is 640x480 (one window)."""
+    seed = load_routine("seed")
+    plan = [(e.name, n, leg) for e in seed.exercises for n in range(1, e.sets + 1) for leg in e.legs]
+    assert [(s.exercise, s.set, s.leg) for s in SEED_SETS] == plan
+    assert all(e.reps_per_leg == SEED_GOAL and e.rest_s == SEED_REST_S for e in seed.exercises)
+    for s in SEED_SETS:
+        assert 0 < s.counted < SEED_GOAL, s
+        assert all(json.loads((SAMPLES / f"{n}.truth.json").read_text())["exercise"] == s.exercise for n in s.clips)
+    for name in _seed_playlist():
+        truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
+        assert (truth["source"]["width"], truth["source"]["height"]) == (640, 480), name
+        assert (SAMPLES / "landmarks" / f"{name}.npz").exists(), name
+    assert all(_truth(n)["total"] == 0 for n in (*SEED_LEAD, *(n for s in SEED_SETS for n in s.after)))
+
+
+class RoutineLog:
+    """A live process's routine as its log tells it: the ``routine:`` lines, and the files opened."""
+
+    def __init__(self, live: LiveProcess) -> None:
+        self.live = live
+
+    def lines(self) -> list[str]:
+        return [line.split("routine: ", 1)[1].rstrip() for line in self.live.stderr.splitlines()
+                if "routine: " in line]
+
+    def files_opened(self) -> int:
+        return 1 + self.live.stderr.count("playing the next file: ")
+
+    def stage(self) -> str:
+        """The latest line that began what the screen shows (a stage, a set-up)."""
+        return next((line for line in reversed(self.lines()) if _is_stage_line(line)), "")
+
+
+def _is_stage_line(line: str) -> bool:
+    return line.startswith(("Standing side leg raise: ", "Set ", "Now the ", "Next: ", "Rest ", "Routine done",
+                            "How hard", "Well done")) or " done (" in line
+
+
+def _seed_stage_lines() -> list[str]:
+    """The stage lines the seed says, in order, when each leg is ended by Tab after ``counted`` reps."""
+    lines = ["Standing side leg raise: stand behind your chair, facing the camera"]
+    for i, s in enumerate(SEED_SETS):
+        seated = s.exercise == "seated-knee-extension"
+        turn = f"Now the {s.leg} leg - turn your chair so your {s.leg} leg is nearer the camera"
+        if i > 0 and s.exercise != SEED_SETS[i - 1].exercise:
+            lines.append(f"Next: seated knee extension - turn your chair side-on to the camera so your {s.leg} "
+                         "leg is nearer the camera")
+        elif seated and i > 0:
+            lines.append(turn)
+        lines.append(f"Set {s.set} of 2: {s.leg} leg" if s.leg == "left" else f"Now the {s.leg} leg")
+        if s.leg == "right" and i < len(SEED_SETS) - 1:  # the last set goes straight to the questions
+            title = "Seated knee extension" if seated else "Standing side leg raise"
+            lines += [f"{title} set {s.set} of 2 done (left {SEED_SETS[i - 1].counted}/10, right {s.counted}/10)",
+                      "Rest 30 s"]
+    return [*lines, "Routine done. How much pain did you feel, from 0 to 10?", "How hard was it, from 0 to 10?",
+            "Well done: routine finished"]
+
+
+def _other_question(shot: np.ndarray, asked_before: np.ndarray) -> bool:
+    """The question on screen is not the one ``asked_before`` shows: their yellow (the question line; the rules
+    and the answer boxes stay) differs in thousands of pixels."""
+    return bool((_near(shot, ASK_YELLOW, 40) != _near(asked_before, ASK_YELLOW, 40)).sum() > 2000)
+
+
+@pytest.fixture
+def live_seed(xvfb: XServer, tmp_path: Path) -> Iterator[tuple[LiveProcess, Path, Path]]:  # noqa: F811
+    """``posecount --verbose live --routine seed`` over the seed's playlist at SEED_SPEED on the Xvfb display,
+    the recordings replayed (no model). (live process, --out, --db)"""
+    out, db = tmp_path / "out", tmp_path / "history.sqlite3"
+    args = ["--routine", "seed", "--landmarks", str(SAMPLES / "landmarks"), "--speed", f"{SEED_SPEED:g}",
+            "--out", str(out), "--db", str(db), "--mute", "--no-mirror"]
+    for name in _seed_playlist():
+        args += ["--source", str(SAMPLES / f"{name}.mp4")]
+    env = {**os.environ, "DISPLAY": xvfb.display}
+    proc = subprocess.Popen([sys.executable, "-m", "posecount", "--verbose", "live", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    live = LiveProcess(proc, X11(xvfb.display), xvfb)
+    try:
+        live.until(f"a picture in a {SHOWN_WH[0]}x{SHOWN_WH[1]} window", live.drawn)
+        yield live, out, db
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        live.wait(30)
+        live.x.close()
+
+
+#: The screenshots: the routine line the screen is showing (the latest stage line, before and after the shot)
+#: and the stage its colours must tell.
+SEED_SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "setup": (("Standing side leg raise: ", "Now the left leg - turn", "Now the right leg - turn"), "setup"),
+    "exercise": (("Set 1 of 2: left leg",), "exercise"),
+    "rest": (("Rest 30 s",), "rest"),
+    "next": (("Next: seated knee extension",), "setup"),
+    "pain": (("Routine done",), "ask_pain"),
+    "effort": (("How hard",), "ask_pain"),
+    "done": (("Well done",), "done"),
+}
+
+
+@pytest.mark.gui
+@pytest.mark.slow  # about 335 s of clips at 5x: about 75 s
+def test_the_seed_routine_end_to_end_in_a_window(live_seed: tuple[LiveProcess, Path, Path], tmp_path: Path) -> None:
+    """The built-in seed as prescribed, from its first set-up to the answers, in a real window: the test ends
+    each leg by Tab once its clips' reps are counted, lets every rest run out on the clip's clock, answers
+    pain and effort by keys (a wrong one first), and takes a screenshot of each stage; the history then holds
+    the session as a routine, each leg of each set with the reps the clips' truth has for it."""
+    live, out, db = live_seed
+    w, h = SHOWN_WH
+    log = RoutineLog(live)
+    started = time.monotonic()
+    shots: dict[str, np.ndarray] = {}
+    rest_teal: list[int] = []  # the rest's bar shrinking: teal pixels of successive rest screenshots
+    answers: list[str] = []
+    tabs = 0  # sets ended by Tab so far
+    # The playlist index of the first file after each set's clips: a Tab not sent by then is late.
+    ends = []
+    at = len(SEED_LEAD)
+    for s in SEED_SETS:
+        ends.append(at + len(s.clips))
+        at += len(s.clips) + len(s.after)
+    late: list[str] = []
+    stages: list[tuple[float, str]] = []  # (wall clock, the stage line) as the test saw them change
+    while live.proc.poll() is None:
+        assert time.monotonic() - started < 180, f"the seed did not finish in 180 s:\n{live.stderr[-3000:]}"
+        lines = log.lines()
+        if tabs < len(SEED_SETS):
+            s = SEED_SETS[tabs]
+            began = f"{s.exercise} set {s.set} of 2, {s.leg}: 10 reps"
+            if began in lines:
+                since = lines[lines.index(began):]
+                if f"{s.leg.capitalize()} leg: {s.counted}/10" in since or log.files_opened() > ends[tabs]:
+                    if log.files_opened() > ends[tabs]:
+                        late.append(f"{began}: Tab after its clips ended")
+                    live.x.key(live.window, "Tab")
+                    tabs += 1
+                    continue
+        stage = log.stage()
+        if not stages or stages[-1][1] != stage:
+            stages.append((time.monotonic(), stage))
+        # The answers, once each question is on screen: a key that is not an answer, then pain 3, effort T (10).
+        key = None
+        if stage.startswith("Routine done") and "pain" in shots and not answers:
+            key = "x"
+        elif answers == ["x"] and any(line.startswith("x is not an answer") for line in lines):
+            key = "3"
+        elif answers == ["x", "3"] and stage.startswith("How hard") and "effort" in shots:
+            key = "t"
+        if key is not None:
+            live.x.key(live.window, key)
+            answers.append(key)
+            continue
+        need = [name for name, (prefixes, _) in SEED_SHOTS.items() if stage.startswith(prefixes) and
+                (name not in shots or (name == "rest" and len(rest_teal) < 2))]
+        if not need:
+            time.sleep(0.02)
+            continue
+        shot = live.shot()
+        if shot.shape[:2] == (h, w) and shot.std() > 20 and log.stage() == stage and \
+                _stage_on(shot) == SEED_SHOTS[need[0]][1]:
+            teal = int(_near(shot, REST_TEAL, 30).sum())
+            if need[0] == "effort" and not _other_question(shot, shots["pain"]):
+                pass  # still the pain question: the window repaints a moment after the log line
+            elif need[0] != "rest":
+                shots[need[0]] = shot
+            elif not rest_teal or teal < rest_teal[-1] - 500:
+                rest_teal.append(teal)
+                shots["rest" if len(rest_teal) == 1 else "rest-later"] = shot
+    code, stdout, stderr = live.wait(30)
+    wall_s = time.monotonic() - started
+    for name, shot in shots.items():
+        cv2.imwrite(str(tmp_path / f"seed-{name}.png"), shot)
+    assert code == 0, stderr[-3000:]
+    stats = next((line for line in stderr.splitlines() if "live: routine finished after" in line), "")
+    print(f"the seed took {wall_s:.0f} s of wall time; {stats}")
+
+    # Each stage was on screen in its colours; the rest's bar shrank as it counted down.
+    assert sorted(shots) == sorted([*SEED_SHOTS, "rest-later"]), f"screenshots of {sorted(shots)} only"
+    # The routine said each stage in order: every leg ended by Tab after its clips' reps, no set-up check
+    # skipped, every rest run out (no key ended one), the answers taken after a wrong key.
+    lines = RoutineLog(live).lines()
+    assert not late, late
+    assert [line for line in lines if _is_stage_line(line)] == _seed_stage_lines()
+    assert lines.count("on to the next stage (key)") == len(SEED_SETS) == tabs
+    assert not [line for line in lines if "set-up check skipped" in line]
+    assert "x is not an answer (Press 0-9, or T for 10)" in lines and "pain 3" in lines and "effort 10" in lines
+    assert "Routine seed: finished" in stdout and "pain 3, effort 10" in stdout
+
+    # routine.json: each leg of each set, ended by Tab with its clips' reps; the rests on the clip's clock.
+    saved = json.loads((out / "routine.json").read_text())
+    assert saved["finished"] and (saved["pain"], saved["effort"]) == (3, 10)
+    rows = saved["sets"]
+    assert [(r["exercise"], r["set"], r["leg"], r["goal"], r["ended"]) for r in rows] == [
+        (s.exercise, s.set, s.leg, SEED_GOAL, "skipped") for s in SEED_SETS]
+    assert [r["counted"] for r in rows] == [s.counted for s in SEED_SETS]
+    rests = [(rows[i]["ended_s"], rows[i + 1]["started_s"]) for i in range(1, len(rows) - 1, 2)]
+    assert rests[0][1] - rests[0][0] == pytest.approx(SEED_REST_S, abs=0.25), "side leg raise: the next set at once"
+    assert all(nxt - end >= SEED_REST_S for end, nxt in rests[1:]), "then a set-up: after the rest"
+    i = next(i for i, (_, line) in enumerate(stages) if line == "Rest 30 s")
+    assert stages[i + 1][0] - stages[i][0] < SEED_REST_S / 2, "30 s of clip, in a fraction of that on the wall"
+
+    # The history: a routine session, one set per leg of each set (every one ended), each with its leg's counted
+    # reps as the clips' truth has them; every attempt of every clip stored; the answers.
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        (session,) = conn.execute("SELECT * FROM sessions").fetchall()
+        sets = conn.execute("SELECT * FROM sets WHERE session_id = ? ORDER BY number", (session["id"],)).fetchall()
+        reps = conn.execute("SELECT reps.*, sets.number FROM reps JOIN sets ON sets.id = reps.set_id "
+                            "WHERE reps.session_id = ?", (session["id"],)).fetchall()
+    assert (session["kind"], session["pain"], session["effort"]) == ("routine", 3, 10)
+    assert [(r["number"], r["exercise"], r["side"], r["target_reps"]) for r in sets] == [
+        (i, s.exercise, s.leg, SEED_GOAL) for i, s in enumerate(SEED_SETS, 1)]
+    assert all(r["started_s"] is not None and r["ended_s"] is not None for r in sets), "every set ended"
+    assert [r["ended_s"] for r in sets[:-1]] == [r["started_s"] for r in sets[1:]]
+    assert sets[-1]["ended_s"] == pytest.approx(rows[-1]["ended_s"], abs=0.01), "the last where its leg did"
+    per_set = [sum(r["counted"] for r in reps if r["number"] == row["number"] and r["side"] == row["side"])
+               for row in sets]
+    assert per_set == [s.counted for s in SEED_SETS], "each leg of each set: its clips' counted reps"
+    played = _seed_playlist()
+    truth = {side: sum(_truth(name)[side] for name in played) for side in SIDES}
+    assert json.loads(session["counts"]) == {**truth, "total": sum(truth.values())}
+    attempts = sum(len(json.loads((SAMPLES / f"{n}.truth.json").read_text())["reps"]) for n in played)
+    assert len(reps) == attempts, "every attempt of the clips, stored"

@@ -116,7 +116,18 @@ def _peak_text(value: float | None, unit: str) -> str:
 
 
 def _test_text(test: dict[str, object]) -> str:
-    """``12 stands, below norm``: the score or time and the norm's verdict (the test's name is in Exercise)."""
+    """``12 stands, below norm``: the score or time and the norm's verdict (the test's name is in Exercise); a
+    stances test: the stances held and the fall risk."""
+    stances = test.get("stances")
+    if test.get("kind") == "stances" and isinstance(stances, list):
+        held = sum(1 for s in stances if isinstance(s, dict) and s.get("held"))
+        if not stances:
+            return "no stance taken"
+        ended_by = test.get("ended_by")
+        text = (f"{held} held, {str(ended_by).replace('_', '-')} not" if ended_by
+                else f"all {held} stances held")
+        risk = test.get("fall_risk")
+        return text + ("" if risk is None else ", fall risk" if risk else ", no fall risk")
     if test.get("kind") == "count_in_time":
         result = f"{test.get('score')} stands"
     else:

@@ -301,7 +301,7 @@ class StoredTest:
     session_id: int
     started_at: datetime  # aware, in the offset it was recorded in
     protocol: str
-    kind: str  # count_in_time | time_to_count
+    kind: str  # count_in_time | time_to_count | stances (the balance test: no score nor time, see result)
     score: int | None
     time_s: float | None
     completed: bool

@@ -7,7 +7,8 @@ session's report at the end.
 
 A routine (``live --routine``, kind ``routine``) is stored as one set per leg of each of its sets
 (:meth:`~SessionWriter.routine_set`: the exercise, the leg, the reps asked for) and the person's pain and
-effort (:meth:`~SessionWriter.rate`); the live loop hands its reps over with indices unique in the session
+effort (:meth:`~SessionWriter.rate`); each set ends where the next begins, the last where its leg ended
+(:meth:`~SessionWriter.end_set`). The live loop hands its reps over with indices unique in the session
 (its exercises and files each start a new count), and stores at the end the attempt the end closed.
 
 The history must never cost the person their session: a write that fails is logged once, the session goes
@@ -113,6 +114,16 @@ class SessionWriter:
                             settings=settings)
                 self.sets += 1
             self._routine_sets += 1
+
+        self._write(write)
+
+    def end_set(self, *, at_s: float) -> None:
+        """The current set ends at ``at_s`` (seconds of the session) unless it has an end already: a routine's
+        last set, which no next set closes (:meth:`routine_set` ends each earlier one where the next begins)."""
+        def write(h: History, sid: int) -> None:
+            with h.errors("end a set"), h._transaction() as c:
+                c.execute("UPDATE sets SET ended_s = coalesce(ended_s, ?) WHERE session_id = ? AND number = "
+                          "(SELECT max(number) FROM sets WHERE session_id = ?)", (at_s, sid, sid))
 
         self._write(write)
 
