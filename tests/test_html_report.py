@@ -252,3 +252,22 @@ def test_the_report_in_a_real_headless_browser(month: tuple[Path, Truth], report
 def test_chromium_is_in_the_test_scripts_packages() -> None:
     script = (Path(__file__).resolve().parents[1] / "scripts" / "test.sh").read_text()
     assert "need+=(chromium)" in script
+
+
+def test_a_balance_test_shows_its_stances_and_risk(tmp_path: Path) -> None:
+    """The 4-stage balance test has no score nor time: the page says how many stances were held and the
+    fall-risk verdict, as `posecount test` stored them (balance_tandem_lost: tandem lost after 6 s)."""
+    exercises = Path(__file__).resolve().parents[1] / "samples" / "exercises"
+    db = tmp_path / "history.sqlite3"
+    r = posecount("test", "four-stage-balance", str(exercises / "balance_tandem_lost.mp4"), "--no-video",
+                  "--landmarks", str(exercises / "landmarks" / "balance_tandem_lost.npz"),
+                  "--out", str(tmp_path / "out"), "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "report.html"
+    today = date.today()
+    r = posecount("report", "--since", (today - timedelta(days=2)).isoformat(), "--until",
+                  (today + timedelta(days=2)).isoformat(), "--out", str(out), "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    text = page_text(out.read_text(encoding="utf-8"))
+    assert "2 of 3 stances held" in text
+    assert "fall" in text.lower()

@@ -54,6 +54,7 @@ from posecount.history.queries import (
     ratings,
     training_days,
 )
+from posecount.testrun import score_text
 
 #: How many of the most frequent faults the report lists.
 TOP_FAULTS = 10
@@ -402,9 +403,8 @@ def _tests(data: ReportData, charts: bool) -> str:
             result = f"{t.score} stands" if t.score is not None else "-"
         elif t.kind == "time_to_count":
             result = f"{t.time_s:.1f} s" if t.time_s is not None else "not completed"
-        else:  # another kind of test: its score and time as stored (its verdict says what they are)
-            result = " · ".join([*([str(t.score)] if t.score is not None else []),
-                                 *([f"{t.time_s:.1f} s"] if t.time_s is not None else [])]) or "-"
+        else:  # the balance test: its stances as stored ("3 of 4 stances held"; the verdict says the risk)
+            result = score_text(t.result)
         unit = {"count_in_time": " stands", "time_to_count": " s"}.get(t.kind, "")
         norm = "-" if t.norm_threshold is None else f"{t.norm_threshold:g}{unit}"
         against = {None: "no norm to compare", True: "below the norm", False: "not below the norm"}[t.below_norm]
