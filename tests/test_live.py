@@ -952,6 +952,9 @@ class LiveProcess:
     """``posecount --verbose live`` on the Xvfb display. Its stdout and stderr are read on threads, so neither
     pipe can fill up and block it; tests wait for conditions on the screen or in its log."""
 
+    #: the window's size on screen once it shows the picture
+    shown_wh: tuple[int, int] = SHOWN_WH
+
     def __init__(self, proc: subprocess.Popen[str], x: X11, xvfb: XServer) -> None:
         self.proc, self.x, self.xvfb = proc, x, xvfb
         self.window = 0
@@ -1016,7 +1019,7 @@ class LiveProcess:
             return self._saw("no window")
         self.window = window
         geometry = self.x.geometry(window)
-        if geometry is None or geometry[2:] != SHOWN_WH:
+        if geometry is None or geometry[2:] != self.shown_wh:
             self._flat_since = None
             return self._saw(f"window {window:#x} at {geometry}")
         shot = self.shot()
