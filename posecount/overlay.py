@@ -508,19 +508,27 @@ def _two_lines(text: str, size: float, thick: int, max_w: int) -> list[str]:
     return [head, tail]
 
 
+def _ruled_box(img: np.ndarray, y0: int, y1: int, colour: tuple[int, int, int], shade: float, rule_px: int,
+               heading: str, heading_top: int, u: float) -> int:
+    """A band across the picture from ``y0`` to ``y1``: darkened, ruled top and bottom in ``colour``, its small
+    grey ``heading`` centred below ``heading_top``; returns the heading's baseline."""
+    w = img.shape[1]
+    _shade(img, 0, y0, w, y1, shade)
+    cv2.rectangle(img, (0, y0), (w, y0 + rule_px), colour, -1)
+    cv2.rectangle(img, (0, y1 - rule_px), (w, y1), colour, -1)
+    hs, hthick = 0.8 * u, max(1, round(2 * u))
+    hw, hh = text_size(heading, hs, hthick)
+    y = heading_top + hh
+    put_text(img, heading, ((w - hw) // 2, y), hs, GREY, hthick)
+    return y
+
+
 def _routine_panel(img: np.ndarray, banner: RoutineBanner, colour: tuple[int, int, int], u: float) -> None:
     h, w = img.shape[:2]
     box_h = int((270 if banner.choices else 250) * u)
     y0 = max(int(96 * u), h // 2 - box_h // 2)
     y1 = min(h, y0 + box_h)
-    _shade(img, 0, y0, w, y1, 0.8)
-    rule = max(2, round(3 * u))
-    cv2.rectangle(img, (0, y0), (w, y0 + rule), colour, -1)
-    cv2.rectangle(img, (0, y1 - rule), (w, y1), colour, -1)
-    hs, hthick = 0.8 * u, max(1, round(2 * u))
-    hw, hh = text_size(banner.heading, hs, hthick)
-    y = y0 + hh + int(22 * u)
-    put_text(img, banner.heading, ((w - hw) // 2, y), hs, GREY, hthick)
+    y = _ruled_box(img, y0, y1, colour, 0.8, max(2, round(3 * u)), banner.heading, y0 + int(22 * u), u)
     thick = max(2, round(4 * u))
     want = (2.2 if banner.stage == "rest" else 1.3) * u
     lines = _two_lines(banner.text, want, thick, w - int(80 * u))
@@ -715,14 +723,7 @@ def _test_result(img: np.ndarray, panel: TestPanel, u: float) -> None:
     box_h = int(300 * u)
     y0 = max(0, h // 2 - box_h // 2)
     y1 = min(h, y0 + box_h)
-    _shade(img, 0, y0, w, y1, 0.85)
-    rule = max(2, round(4 * u))
-    cv2.rectangle(img, (0, y0), (w, y0 + rule), TEST_PINK, -1)
-    cv2.rectangle(img, (0, y1 - rule), (w, y1), TEST_PINK, -1)
-    hs, hthick = 0.8 * u, max(1, round(2 * u))
-    hw, hh = text_size(panel.heading, hs, hthick)
-    y = y0 + hh + int(24 * u)
-    put_text(img, panel.heading, ((w - hw) // 2, y), hs, GREY, hthick)
+    y = _ruled_box(img, y0, y1, TEST_PINK, 0.85, max(2, round(4 * u)), panel.heading, y0 + int(24 * u), u)
     big, bthick = 2.2 * u, max(3, round(5 * u))
     big = _fit(panel.label, big, bthick, w - int(80 * u))
     bw, bh = text_size(panel.label, big, bthick)
