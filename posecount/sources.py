@@ -114,7 +114,7 @@ class VideoFileSource:
     it states no count) and is updated when the last frame has been decoded (see :class:`SourceInfo`).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, images: bool = True) -> None:
         path = Path(path)
         if not path.exists():
             raise InputError(f"{path}: no such file")
@@ -128,7 +128,7 @@ class VideoFileSource:
         if not head:
             raise InputError(f"{path}: empty file")
         self.path = path
-        self._reader = VideoReader(path)
+        self._reader = VideoReader(path, images=images)  # images=False: times only (a replay)
         r = self._reader
         self.info = SourceInfo(path=str(path), fps=r.fps, frames=r.frames_stated, width=r.width, height=r.height)
 

@@ -69,6 +69,9 @@ _TO_SDR = "w={w}:h={h}:out_transfer=bt709:out_primaries=bt709:out_color_matrix=b
 #: scheduler for every frame, which made decoding 4x slower than OpenCV's on a busy two-core machine.
 _SWS_THREADS = 1
 
+#: What a reader made with ``images=False`` yields in place of each picture.
+NO_IMAGE = np.zeros((0, 0, 3), np.uint8)
+
 #: cv2.rotate code that turns a decoded frame upright, by counter-clockwise quarter turns of the display matrix.
 _ROTATE = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_CLOCKWISE}
 
@@ -94,7 +97,9 @@ class VideoReader:
     the frame count the container states (0 when it states none; not trusted, see the module docstring).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, images: bool = True) -> None:
+        #: False: frames are decoded (their times, the damage check) but not converted to pictures
+        self.images = images
         self.path = Path(path)
         try:
             self._container = av.open(str(self.path), mode="r")
@@ -193,7 +198,7 @@ class VideoReader:
                     last_ms, prev_s = ms, t_s
                     self.frames_decoded += 1
                     self.end_s = max(t_s + self._frame_duration_s(frame, t_s - first_s), ms / 1000.0)
-                    image = self._image(frame)
+                    image = self._image(frame) if self.images else NO_IMAGE
                 yield image, ms
         except _DamagedError as exc:
             # The first frame was decoded on opening, so at least one frame came before the damage.

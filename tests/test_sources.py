@@ -90,3 +90,18 @@ def test_paced_latest_frame_keeps_timestamps_and_ends(tmp_path: Path, work_s: fl
     assert [f.timestamp_ms for f in got] == pytest.approx([i * 1000 / 60 for i in indices], abs=1)  # the video's own
     if work_s:
         assert latest.dropped > 0, "a slow consumer gets the newest frame, not a backlog"
+
+
+@pytest.mark.parametrize("clip", ["samples/slr_clean_alternating.mp4", "samples/realistic/slr_browser_vfr.webm"])
+def test_a_file_read_for_its_times_only_gives_the_same_frames_and_times(clip: str) -> None:
+    """``images=False`` (a replay of recorded landmarks with no video written): every frame decoded, with the
+    same index and timestamp and the same measured duration, and no picture made."""
+    path = Path(__file__).resolve().parents[1] / clip
+    if not path.exists():
+        pytest.skip(f"{clip} is not in this checkout")
+    with VideoFileSource(path) as full, VideoFileSource(path, images=False) as times:
+        a = [(f.index, f.timestamp_ms, f.image.shape) for f in full]
+        b = [(f.index, f.timestamp_ms, f.image.shape) for f in times]
+        assert [x[:2] for x in a] == [x[:2] for x in b] and len(a) > 100
+        assert all(shape[0] > 0 for *_, shape in a) and all(shape == (0, 0, 3) for *_, shape in b)
+        assert times.info == full.info
