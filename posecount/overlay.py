@@ -89,16 +89,10 @@ def draw_overlay(image: np.ndarray, pose: Pose | None, state: OverlayState, mirr
 
     ``mirror`` flips the image for display (a selfie view); labels stay the person's own left/right.
     """
-    out = image.copy()
+    active = _active_side(state) if state.view_ok else None  # nothing is "working" while the view is wrong
+    out = _pose_layer(image, pose, active, mirror)
     h, w = out.shape[:2]
     u = _unit(w, h)
-    active = _active_side(state) if state.view_ok else None  # nothing is "working" while the view is wrong
-    if pose is not None:
-        _skeleton(out, pose, active, u)
-    if mirror:
-        out = cv2.flip(out, 1)
-    if pose is not None:
-        _leg_tags(out, pose, mirror, u)
     setup = (not state.view_ok) and bool(state.view_issue)
     if setup or state.banner:
         out = cv2.convertScaleAbs(out, alpha=0.55)  # dim the picture so the guidance stands out
@@ -594,10 +588,16 @@ class TestPanel:
 def draw_pose(image: np.ndarray, pose: Pose | None, mirror: bool = False) -> np.ndarray:
     """A copy of ``image`` with the skeleton and the leg tags only: the screen of a test that counts no reps (the
     balance test), on which :func:`draw_test` puts its stopwatch."""
+    return _pose_layer(image, pose, None, mirror)
+
+
+def _pose_layer(image: np.ndarray, pose: Pose | None, active: Side | None, mirror: bool) -> np.ndarray:
+    """A copy of ``image`` with the skeleton (``active``'s leg highlighted), flipped for display when
+    ``mirror``, and the leg tags (drawn after the flip, so they read the right way round)."""
     out = image.copy()
     u = _unit(out.shape[1], out.shape[0])
     if pose is not None:
-        _skeleton(out, pose, None, u)
+        _skeleton(out, pose, active, u)
     if mirror:
         out = cv2.flip(out, 1)
     if pose is not None:
