@@ -127,6 +127,14 @@ def test_a_short_dip_is_bridged_a_long_one_is_not() -> None:
     assert measure(dip(0.6)).best_s < 2.5
 
 
+def test_frames_unseen_after_a_short_dip_do_not_lengthen_it() -> None:
+    """A dip of 0.2 s, then 0.5 s with no frame at all (a busy live loop): the dip seen is within the grace and
+    the gap is shorter than max_gap_s, so the hold runs on."""
+    base = rep(4.0)
+    tracker = measure(lambda t: 12.0 if 3.0 <= t < 3.2 else base(t), skip=lambda k: 96 <= k < 111)
+    assert tracker.best_s > 3.8
+
+
 def test_live_and_verdict_are_the_same_runs() -> None:
     """The current run, read at every frame, never exceeds the final best, and reaches it."""
     tracker = HoldTracker(RULES)

@@ -621,8 +621,8 @@ def _hold_tolerance_s(run: DroppedRun, rep: RepRecord, frame_ms: float) -> float
     gap = max(frame_ms, run.gap_near_ms(rep.peak_s * 1000, end_ms))
     inside = run.seen_ms[(run.seen_ms >= rep.start_s * 1000) & (run.seen_ms <= rep.end_s * 1000)]
     period = float(np.median(np.diff(inside))) if inside.size > 1 else frame_ms
-    return (max(2 * (gap - frame_ms), period - frame_ms) + frame_ms + _slope_shift_ms(gap, frame_ms)) / 1000 \
-        + ROUNDING_S
+    return (max(2 * (gap - frame_ms), period - frame_ms) + frame_ms + _slope_shift_ms(gap, frame_ms)
+            + _fill_shift_ms(gap, frame_ms)) / 1000 + ROUNDING_S
 
 
 def _slope_shift_ms(gap_ms: float, frame_ms: float) -> float:
@@ -632,11 +632,19 @@ def _slope_shift_ms(gap_ms: float, frame_ms: float) -> float:
     return (gap_ms - frame_ms) / 2
 
 
+def _fill_shift_ms(gap_ms: float, frame_ms: float) -> float:
+    """The engine fills narrow dips of the drive (``dip_fill_s``, a closing: a max over a window, then a min
+    over the same window). Where the leg crosses into or out of the hold, the min finds the first frame low
+    enough on the far side of a gap: up to the gap minus one frame further along."""
+    return gap_ms - frame_ms
+
+
 def _ring_tolerance_s(run: DroppedRun, start_ms: float, end_ms: float, frame_ms: float) -> float:
     """The live hold timer runs from the first frame at the target to the last one still held: the same
     argument as for ``hold_s``, without the period term."""
     gap = max(frame_ms, run.gap_near_ms(start_ms, end_ms))
-    return (2 * (gap - frame_ms) + frame_ms + _slope_shift_ms(gap, frame_ms)) / 1000 + ROUNDING_S
+    return (2 * (gap - frame_ms) + frame_ms + _slope_shift_ms(gap, frame_ms) + _fill_shift_ms(gap, frame_ms)) / 1000 \
+        + ROUNDING_S
 
 
 def _glitch_partly_unseen(name: str, rep: RepRecord, run: DroppedRun) -> bool:

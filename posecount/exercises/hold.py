@@ -23,8 +23,9 @@ frames never seen (skipped by a busy live loop, a landmark lost for a moment) do
 the gap is longer than ``max_gap_s``. The verdict is the longest run; live shows the current run.
 
 A frame is decided once the window after it has been seen, so a decision comes ``window_s / 2`` late:
-the screen's hold timer runs that much behind the leg. In exchange it never counts a moment that the
-verdict will not, and "hold complete" on screen means the report says the hold was long enough.
+the screen's hold timer runs that much behind the leg (plus the engine's own ``dip_fill_s``). In exchange
+it never counts a moment that the verdict will not, and "hold complete" on screen means the report says
+the hold was long enough.
 """
 
 from __future__ import annotations
@@ -145,10 +146,11 @@ class HoldTracker:
         self._decided = i + 1
         if held:
             if self._run is not None:
+                # A dip longer than the grace has already ended the run (below): frames never seen after a
+                # short dip do not lengthen it; only a gap longer than max_gap_s since the last held frame does.
                 first, last = self._run
-                dipped = self._dip_since is not None and t - self._dip_since > r.grace_s * 1000
-                unseen = self._dip_since is None and t - self._t[last] > r.max_gap_s * 1000
-                self._run = (i, i) if dipped or unseen else (first, i)
+                unseen = t - self._t[last] > r.max_gap_s * 1000
+                self._run = (i, i) if unseen else (first, i)
             else:
                 self._run = (i, i)
             self._dip_since = None

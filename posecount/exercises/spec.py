@@ -101,6 +101,9 @@ class DriveSpec(_Frozen):
     target_follows_rest: bool = Field(
         True, description="the target moves on with a rest further along (a lift above rest); never short of target")
     max_gap_s: float = Field(1.0, gt=0, le=10, description="an attempt unseen for longer than this is dropped")
+    dip_fill_s: float = Field(
+        0.0, ge=0, le=2, description="dips of the drive back toward rest narrower than this are filled (the pose "
+        "model's occlusion guesses fall back toward rest); the engine decides this much late")
 
     @property
     def sign(self) -> float:
