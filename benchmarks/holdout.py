@@ -354,6 +354,8 @@ def _clinical_rep(rng: random.Random, script: MotionScript, person: Person, side
     counted, faults = kinds[kind]
     for _ in range(REP_TRIES):
         rep = draw(rng, script, person, side, kind)
+        if "small" in kind.split("+") and rep.peak_deg < _attempt_floor_deg(script):
+            continue  # not a clear attempt (a wide stance leaves no room between the floor and the target)
         verdict = clinical_verdict(script, rep)
         if not verdict.problems and verdict.counted == counted and set(verdict.faults) == set(faults):
             rep.expect_counted, rep.expect_faults = counted, list(verdict.faults)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import tomllib
+import types
 from dataclasses import replace
 from pathlib import Path
 
@@ -430,3 +432,35 @@ def test_committed_realistic_readme_and_size() -> None:
     assert committed == set(REALISTIC_IDS) and videos == {sample_video_name(s) for s in REALISTIC_SAMPLES}
     total = sum(p.stat().st_size for p in REALISTIC_DIR.iterdir() if p.is_file())
     assert total < REALISTIC_SIZE_BUDGET_BYTES
+
+
+def _holdout_module() -> types.ModuleType:  # a benchmark script, loaded by path
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "holdout.py"
+    spec = importlib.util.spec_from_file_location("holdout_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("exercise", ["side-leg-raise", "seated-knee-extension"])
+def test_held_out_too_small_reps_are_clear_attempts(exercise: str) -> None:
+    """The held-out generator's own rule: a too-small rep lifts at least ATTEMPT_FRACTION of the lift the
+    target asks for (a wide stance once left no room, and a 5° twitch was demanded as an attempt)."""
+    import random
+
+    holdout = _holdout_module()
+    small = 0
+    for seed in range(20):
+        drawn = holdout.realistic_script(random.Random(seed), exercise, seed)
+        if drawn is None:
+            continue
+        script, _ = drawn
+        for rep in script.reps:
+            if "range_too_small" in rep.expect_faults:
+                small += 1
+                assert rep.peak_deg >= holdout._attempt_floor_deg(script) - 1e-9, (seed, rep.peak_deg)
+    assert small > 0
