@@ -15,7 +15,7 @@ import pytest
 from anglestreams import Move, frames, profile
 
 from posecount.exercises import get_exercise
-from posecount.exercises.engine import EventKind, FeatureFrame, RepCounter, RepRecord
+from posecount.exercises.engine import LOWER_SPAN_FRACTION, EventKind, FeatureFrame, RepCounter, RepRecord
 from posecount.exercises.spec import ExerciseSpec, Side
 
 SLR = get_exercise("side-leg-raise")
@@ -124,3 +124,14 @@ def test_decisions_come_dip_fill_late_and_finish_delivers_the_rest() -> None:
     assert late and min(late) >= SLR.drive.dip_fill_s - 1 / 30
     assert all(e.kind != EventKind.REP_FINISHED for e in tail)  # both reps were back at rest long before
     assert [r.counted for r in counter.reps] == [True, True]
+
+
+@pytest.mark.parametrize(("rise_s", "lower_s"), [(0.3, 0.3), (0.15, 0.35), (0.3, 0.45)])
+def test_a_flick_is_timed_on_its_way_down(rise_s: float, lower_s: float) -> None:
+    """A flick's top can pass as "held" for a frame while the leg is still on its way up (the slope over the
+    hold's window straddles rise and fall); its lowering is still timed from the top, on the way down."""
+    moves = [Move("left", 33, rise_s=rise_s, hold_s=0.0, lower_s=lower_s, rest_s=2.0)]
+    (rep,) = run(SLR, frames(SLR, profile(moves, REST_DEG)))
+    one_frame_s = (1 / 30) / LOWER_SPAN_FRACTION  # the measured span is whole frames, then scaled
+    assert rep.lower_s == pytest.approx(lower_s, abs=one_frame_s)
+    assert not rep.counted and "lowered_too_fast" in rep.faults

@@ -647,13 +647,15 @@ def _lowering_s(t_ms: np.ndarray, value: np.ndarray, rest: float, peak: float) -
         return None
     level80 = rest + 0.8 * amplitude
     level30 = rest + 0.3 * amplitude
-    below80 = np.flatnonzero(value <= level80)
-    if below80.size == 0:
+    if not (value <= level80).any():
         return None
-    i80 = int(below80[0])
-    below30 = np.flatnonzero(value[i80:] <= level30)
-    t30 = t_ms[i80 + int(below30[0])] if below30.size else t_ms[-1]
-    return float((t30 - t_ms[i80]) / 1000.0 / LOWER_SPAN_FRACTION)
+    # The final descent: from the last time the leg was above 80 % before it first came down to 30 %. (The
+    # series may begin on the way up: a flick's top is "held" for a frame, and its run ends before the peak.)
+    down = np.flatnonzero(value <= level30)
+    i30 = int(down[0]) if down.size else value.size - 1
+    above = np.flatnonzero(value[:i30] > level80)
+    i80 = int(above[-1]) + 1 if above.size else 0
+    return float((t_ms[i30] - t_ms[i80]) / 1000.0 / LOWER_SPAN_FRACTION)
 
 
 #: A hold-window form rule is judged only when its feature was measured on at least this share of the hold.
