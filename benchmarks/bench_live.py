@@ -29,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import posecount.live as live_module  # noqa: E402
+import posecount.live.screen as live_module  # noqa: E402  (where draw_overlay is looked up)
 from posecount.display import NullWindow, OpenCVWindow  # noqa: E402
 from posecount.exercises import get_exercise  # noqa: E402
 from posecount.live import ArrivalStamps, LiveLoop  # noqa: E402

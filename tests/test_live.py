@@ -1253,8 +1253,8 @@ def test_camera_requests_are_read_back_and_logged(monkeypatch: pytest.MonkeyPatc
                                                   caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    from posecount import live
     from posecount.live import LiveOptions, open_live_source
+    from posecount.live import sources as live  # where CameraSource is looked up
     from posecount.pose import PoseOptions
 
     monkeypatch.setattr(live, "CameraSource", FakeCamera)

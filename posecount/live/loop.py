@@ -1,138 +1,56 @@
-"""``posecount live``: coaching in a window from a camera, or from a file or stream played in real time.
-
-The loop, each turn::
+"""The live loop (:class:`LiveLoop`) and why it ended (:class:`EndReason`). Each turn::
 
     frame = feed.get()                    # the newest frame only (LatestFrame): no queue behind the model
-    pose = estimator.estimate(frame)      # skipped while paused
+    pose = estimate(frame)                # skipped while paused
     result = session.step(...)            # pipeline.Session: the same code analyze runs, so the same counts
-    window.show(draw_overlay(...))        # mirrored for display only; left/right stay the person's own
-    key = window.poll_key()               # q/Esc quit, space pause, r reset, m mute, Tab next exercise
+    window.show(screen)                   # live.screen: mirrored for display only; left/right stay the person's own
+    key = window.poll_key()               # live.keys: q/Esc quit, space pause, r reset, m mute, Tab next exercise
     routine.update(...)                   # with --routine: the stage, the set's count, the rest countdown
 
-It ends on q/Esc, on closing the window, on Ctrl-C, when a ``--source`` ends, or when the camera or
-stream stops delivering frames; then ``report.json`` (the same format as analyze) goes into ``--out``.
-A camera that cannot be opened at all is an :class:`InputError` (one line, non-zero exit); one that is
-lost mid-session ends the session normally, with what was counted so far and a warning.
-
-Keys ``r`` and Tab:
-
-* ``r`` (reset) starts the count over: the report holds only what came after the last reset, and its
-  warnings say when the reset happened and how many attempts it discarded.
-* Tab switches to the next built-in exercise. ``report.json`` is the report of the exercise on screen at
-  the end; every earlier exercise segment that had at least one attempt is saved beside it as
-  ``report-segment-N-EXERCISE.json`` (the same format), and report.json's warnings list them.
-
-A routine (``--routine FILE.toml`` or ``seed``; :mod:`posecount.routine`) is walked through as the frames
-come: its set-up check before each exercise, each leg's count toward the set, the rest countdown, the next
-exercise, and at the end the pain and effort questions. Its clock is the session's own (the frames'
-timestamps, paused time left out). Keys change meaning with it:
-
-* Tab or Enter: on to the next stage (past the set-up check, the rest of this leg's reps, the rest, a
-  question); ``r`` starts this leg's count over; q/Esc ends the routine early and asks the questions now
-  (q again closes at once).
-* The answers: 0-9, and T for 10. Any other key is not an answer (the prompt says so) and is ignored.
-
-A function test (``--test NAME``; :mod:`posecount.testrun`) runs on the frames' own clock: the set-up (in view;
-for a chair test, seated), a spoken countdown ("3", "2", "1", "go"), then the 30 s clock, the stopwatch to the
-fifth stand, or a stopwatch per stance; once over, it is scored with ``posecount test``'s own code ("go" given),
-shown, said, and put in report.json's ``test``. With a recorded ``--source``, "go" falls on the clip's own
-clock, so a replay scores the same every time. Space and Tab do nothing during a test; ``r`` starts it again.
-
-Every exercise of a routine is a report segment of its own (``report-segment-N-EXERCISE.json``, as with
-Tab); ``routine.json`` beside report.json records each set per leg and the answers; the history stores the
-session as kind ``routine``, one set per leg of each set, with its pain and effort.
-
-``--source`` given several times is a playlist: the files play one after another, each a report segment
-of its own (its clock starts again). With a routine, each set-up (a new exercise, or the chair turned for
-the other leg of a seated exercise) starts on the next file, if the one playing already served a set-up;
-so a playlist holds one file per set-up: ``slr.mp4 ske_left.mp4 ske_right.mp4`` for one set of the seed.
+Around it: report segments (Tab, a playlist's next file, a routine's next exercise), the routine and the
+function test on the frames' own clock, and the report of the exercise on screen at the end.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
 
-import cv2
 import numpy as np
 
-from posecount.atomic import atomic_open, ensure_writable_dir
-from posecount.display import KEY_ESC, KEY_SPACE, KEY_TAB, NullWindow, OpenCVWindow, Window
+from posecount.display import NullWindow, Window
 from posecount.errors import InputError
 from posecount.exercises import builtin_exercises
 from posecount.exercises.engine import EventKind, Phase, RepEvent, RepRecord
-from posecount.exercises.protocols import ProtocolSpec, Sex
-from posecount.exercises.spec import SIDES, ExerciseSpec
+from posecount.exercises.spec import ExerciseSpec
 from posecount.feedback import Message
-from posecount.overlay import OverlayState, RoutineBanner, TestPanel, draw_overlay, draw_pose, draw_routine, draw_test
+from posecount.live import screen
+from posecount.live.keys import Action, action_for_key
+from posecount.live.options import LiveTest, RepSink, RoutineSink
+from posecount.live.reporting import Segment, build_report, source_info
+from posecount.live.sources import EstimateFn, FrameFeed, SourceQueue
+from posecount.live.stats import ArrivalStamps, DisplayRate, LiveStats, keep_up_warnings
+from posecount.overlay import OverlayState, RoutineBanner, TestPanel
 from posecount.pipeline import FrameResult, Session
-from posecount.pose import Pose, PoseEstimator, PoseOptions
-from posecount.recording import PoseTrack
-from posecount.report import Report, provenance
+from posecount.pose import Pose
+from posecount.report import Report
 from posecount.routine import EventKind as RoutineEventKind
 from posecount.routine import Routine, RoutineEvent, RoutineRun, Stage, routine_specs
-from posecount.sources import (
-    CameraSource,
-    Frame,
-    LatestFrame,
-    PacedSource,
-    SourceInfo,
-    VideoFileSource,
-    open_source,
-)
-from posecount.speech import Speaker, default_voice
-from posecount.testrun import COUNTDOWN_S, LiveStance, TestEvent, TestEventKind, TestRecorder, TestRun
+from posecount.sources import Frame, SourceInfo
+from posecount.speech import Speaker
+from posecount.testrun import LiveStance, TestEvent, TestEventKind, TestRecorder, TestRun
 from posecount.testrun import Stage as TestStage
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("posecount.live")  # the live path's one logger (tests and --verbose read it by name)
 
-#: Frames skipped (the model was still busy when a newer one came) above this fraction earn a warning.
-SKIPPED_WARN_FRACTION = 0.10
-#: A camera delivering less than this fraction of the fps it reports earns a warning.
-CAMERA_SLOW_FRACTION = 0.7
 #: How long a closing notice ("Camera lost") stays on screen before the window closes.
 NOTICE_S = 2.0
-#: Measured fps is averaged over this many displayed frames.
-FPS_WINDOW_FRAMES = 30
-#: Latency and timing figures cover at most this many recent frames (5 min at 30 fps).
-STATS_FRAMES = 9000
-#: When the source ends while a routine asks its questions, the window waits this long for the answers.
-ANSWER_WAIT_S = 300.0
-#: Enter, as OpenCV's back-ends report it (carriage return; some give line feed).
-KEY_ENTER = 13
 #: A function test's result stays on screen this long before the window closes (any key closes it sooner).
 RESULT_S = 6.0
-
-
-class Action(StrEnum):
-    QUIT = "quit"
-    PAUSE = "pause"
-    RESET = "reset"
-    MUTE = "mute"
-    SWITCH = "switch"
-    NEXT = "next"  # a routine's next stage (Tab does the same in a routine)
-
-
-KEY_ACTIONS: dict[int, Action] = {
-    ord("q"): Action.QUIT, ord("Q"): Action.QUIT, KEY_ESC: Action.QUIT,
-    KEY_SPACE: Action.PAUSE,
-    ord("r"): Action.RESET, ord("R"): Action.RESET,
-    ord("m"): Action.MUTE, ord("M"): Action.MUTE,
-    KEY_TAB: Action.SWITCH,
-    KEY_ENTER: Action.NEXT, 10: Action.NEXT,
-}
-
-
-def action_for_key(key: int | None) -> Action | None:
-    return None if key is None else KEY_ACTIONS.get(key)
 
 
 class EndReason(StrEnum):
@@ -145,147 +63,6 @@ class EndReason(StrEnum):
     TEST_DONE = "test finished"
 
 
-@dataclass(frozen=True)
-class LiveTest:
-    """A function test to run live (``--test NAME``): the protocol, the person (for the norms) and the countdown
-    from being in position to "go"."""
-
-    protocol: ProtocolSpec
-    age: int | None = None
-    sex: Sex | None = None
-    countdown_s: float = COUNTDOWN_S
-
-
-@dataclass(frozen=True)
-class LiveOptions:
-    """What ``posecount live`` was asked to do. ``source`` (a file or URL) wins over ``camera``."""
-
-    spec: ExerciseSpec
-    pose: PoseOptions | None  # None: every frame's pose is replayed from ``landmarks``
-    out_dir: Path
-    camera: int = 0
-    source: str | None = None
-    resolution_wh: tuple[int, int] | None = (1280, 720)
-    fps: float | None = 30.0
-    mute: bool = False
-    mirror: bool = True
-    headless: bool = False
-    stall_timeout_s: float = 5.0  # no frame for this long: the camera or stream is lost
-    speed: float = 1.0  # playback speed of a --source file (1.0 = real time)
-    display_min_height_px: int = 720  # smaller frames are enlarged for display, so the text stays legible
-    #: what Tab cycles through, each with the person's own targets (default: the built-in exercises as filed)
-    exercises: tuple[ExerciseSpec, ...] = ()
-    #: the session in the history, written as it goes (None: --no-history)
-    history: RepSink | None = None
-    #: files played after ``source``, one after another (a playlist: one per set-up of a routine)
-    playlist: tuple[str, ...] = ()
-    #: a routine to walk through (``spec`` is then its first exercise)
-    routine: Routine | None = None
-    #: recordings made by ``posecount pose`` to replay instead of running the model: a .npz for one source,
-    #: or a directory holding NAME.npz for each source NAME.*
-    landmarks: Path | None = None
-    answer_wait_s: float = ANSWER_WAIT_S
-    #: a function test to run (``spec`` is then the exercise it counts: ``protocol_exercise``)
-    test: LiveTest | None = None
-
-
-class RepSink(Protocol):
-    """Where finished attempts go as the session runs (posecount.history.SessionWriter): a crash loses
-    nothing counted."""
-
-    def rep(self, rep: RepRecord) -> None: ...
-
-    def switched(self, finished: Sequence[RepRecord], spec: ExerciseSpec, at_s: float) -> None: ...
-
-    def reset(self) -> None: ...
-
-
-class RoutineSink(RepSink, Protocol):
-    """A history that also takes a routine's sets and the person's answers (SessionWriter)."""
-
-    def routine_set(self, spec: ExerciseSpec, *, side: str, target_reps: int, at_s: float,
-                    settings: dict[str, object] | None = None) -> None: ...
-
-    def rate(self, *, pain: int | None = None, effort: int | None = None) -> None: ...
-
-    def end_set(self, *, at_s: float) -> None: ...
-
-
-class FrameFeed(Protocol):
-    """What the loop reads frames from (:class:`posecount.sources.LatestFrame` or a test double)."""
-
-    info: SourceInfo
-    error: Exception | None
-    dropped: int
-
-    def get(self) -> Frame | None: ...
-
-    def close(self) -> None: ...
-
-
-EstimateFn = Callable[[np.ndarray, int], Pose | None]
-
-
-@dataclass
-class OpenedSource:
-    """One source, open: its frames, its label for the report, whether it is live, and how its poses come."""
-
-    feed: FrameFeed
-    label: str
-    live: bool
-    estimate: EstimateFn
-    arrivals: ArrivalStamps | None = None
-
-
-class SourceQueue(Protocol):
-    """The files still to play after the one playing (:class:`Playlist`, or a test double)."""
-
-    @property
-    def remaining(self) -> int: ...
-
-    def next(self) -> OpenedSource | None:
-        """Open the next file (closing the one before); None when there is none."""
-        ...
-
-
-@dataclass
-class LiveStats:
-    """How the loop kept up. Latency is from a frame's capture to its display."""
-
-    frames_captured: int = 0  # what the source delivered
-    frames_processed: int = 0  # what went through the model and the session
-    frames_shown: int = 0
-    frames_skipped: int = 0  # delivered while the model was busy with an earlier one, never seen
-    elapsed_s: float = 0.0
-    display_fps: float = math.nan  # over the whole session
-    # The last STATS_FRAMES frames' timings (bounded: a session may run for hours).
-    latency_ms: deque[float] = field(default_factory=lambda: deque(maxlen=STATS_FRAMES))
-    wait_ms: deque[float] = field(default_factory=lambda: deque(maxlen=STATS_FRAMES))  # capture → picked up
-    model_ms: deque[float] = field(default_factory=lambda: deque(maxlen=STATS_FRAMES))
-    max_gap_ms: float = 0.0  # the longest stretch of source time between two processed frames
-
-    def summary(self) -> dict[str, float]:
-        def pct(values: deque[float], q: float) -> float:
-            return float(np.percentile(values, q)) if values else math.nan
-
-        return {
-            "display_fps": self.display_fps, "frames_captured": self.frames_captured,
-            "frames_processed": self.frames_processed, "frames_skipped": self.frames_skipped,
-            "latency_ms_p50": pct(self.latency_ms, 50), "latency_ms_p95": pct(self.latency_ms, 95),
-            "wait_ms_p50": pct(self.wait_ms, 50), "wait_ms_p95": pct(self.wait_ms, 95),
-            "model_ms_p50": pct(self.model_ms, 50), "max_gap_ms": self.max_gap_ms,
-        }
-
-
-@dataclass
-class Segment:
-    """An exercise segment ended by Tab: its own report, and when it ran (seconds of the source)."""
-
-    report: Report
-    start_s: float
-    end_s: float
-
-
 @dataclass
 class LiveResult:
     report: Report  # the exercise on screen at the end
@@ -294,33 +71,6 @@ class LiveResult:
     segments: list[Segment] = field(default_factory=list)  # earlier exercises (Tab), in order
     segment_files: list[Path] = field(default_factory=list)
     routine: dict[str, object] | None = None  # the routine as it went (RoutineRun.summary)
-
-
-class ArrivalStamps:
-    """Wraps a frame source and notes when each frame arrived (monotonic seconds), for latency figures.
-
-    Keeps only the last ``keep`` stamps, so memory does not grow with the session.
-    """
-
-    def __init__(self, source: CameraSource | PacedSource | VideoFileSource, keep: int = 256,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._source = source
-        self.info = source.info
-        self._keep = keep
-        self._clock = clock
-        self.stamps: OrderedDict[int, float] = OrderedDict()
-        self.count = 0
-
-    def __iter__(self) -> Iterator[Frame]:
-        for frame in self._source:
-            self.stamps[frame.index] = self._clock()
-            self.count += 1
-            while len(self.stamps) > self._keep:
-                self.stamps.popitem(last=False)
-            yield frame
-
-    def close(self) -> None:
-        self._source.close()
 
 
 class LiveLoop:
@@ -364,7 +114,7 @@ class LiveLoop:
         self.notes: list[str] = []  # warnings of the live path itself (resets, lost camera...)
         self._result: FrameResult | None = None
         self._spoken: tuple[str, int] | None = None
-        self._shown_at: deque[float] = deque(maxlen=FPS_WINDOW_FRAMES)
+        self._rate = DisplayRate()
         self._frame_wh: tuple[int, int] | None = None
         self._last_frame: Frame | None = None
         self._segment_start_ms: int | None = None
@@ -540,7 +290,7 @@ class LiveLoop:
                 self._routine_events(routine_events)
         self.window.show(self._compose(frame.image, pose, self.overlay_state()))
         now = self.clock()
-        self._shown_at.append(now)
+        self._rate.shown(now)
         self.stats.frames_shown += 1
         return arrived
 
@@ -564,24 +314,6 @@ class LiveLoop:
         if self.history is None:
             return
         self.history.rep(replace(rep, index=self._rep_offset + rep.index) if self.routine is not None else rep)
-
-    def _compose(self, image: np.ndarray, pose: Pose | None, state: OverlayState) -> np.ndarray:
-        """The screen: the frame (enlarged if small) with the overlay; or the bare frame when not drawing."""
-        if not self.draw:
-            return image
-        k = self.display_scale
-        if k > 1.0:
-            image = cv2.resize(image, None, fx=k, fy=k, interpolation=cv2.INTER_LINEAR)
-            if pose is not None:
-                pose = replace(pose, image_xy=pose.image_xy * np.float32(k))
-        if self.test_run is not None:
-            # The balance test counts no reps: its stopwatch alone, without the counts and the gauge.
-            if self.test_run.protocol.kind == "stances":
-                return draw_test(draw_pose(image, pose, self.mirror), self._test_panel())
-            return draw_test(draw_overlay(image, pose, state, mirror=self.mirror), self._test_panel())
-        out = draw_overlay(image, pose, state, mirror=self.mirror)
-        banner = self._routine_banner(state)
-        return draw_routine(out, banner) if banner is not None else out
 
     # -- keys -------------------------------------------------------------------------------------------
     def apply(self, action: Action) -> None:
@@ -806,16 +538,6 @@ class LiveLoop:
             self._hold_screen()
         return None
 
-    def _hold_screen(self) -> None:
-        """Keep the last frame up a moment (the routine's last words; any key skips it)."""
-        if self._last_frame is None or isinstance(self.window, NullWindow) or not self.window.is_open():
-            return
-        self.window.show(self._screen(self._last_frame.image))
-        end = self.clock() + NOTICE_S
-        while self.clock() < end and self.window.is_open():
-            if self.window.poll_key(50) is not None:
-                break
-
     def _coach_message(self, message: Message | None) -> Message | None:
         """The coach's line, under a routine only while a leg is at work, and without "now the other leg" (the
         routine says when)."""
@@ -828,31 +550,17 @@ class LiveLoop:
             return replace(message, text=m.praise)
         return message
 
-    def _routine_overlay(self, state: OverlayState) -> OverlayState:
-        """The coaching screen under a routine: each leg's count toward this set's goal; the coaching line and
-        the hint only while a leg is at work (what the set-up check wants goes into the routine's panel)."""
-        assert self.routine is not None
-        view = self.routine.view(self._active_s)
-        sides = {track: replace(st, counted=view.counts.get(track, 0)) for track, st in state.sides.items()}
-        if view.stage != Stage.EXERCISE:
-            return replace(state, sides=sides, goal_per_side=view.goal, message=None, hint=None, view_issue=None)
-        message = self._coach_message(self._result.message) if self._result is not None else None
-        hint = self._lift_text(view.leg) if state.hint is not None and view.leg in SIDES else state.hint
-        return replace(state, sides=sides, goal_per_side=view.goal, hint=hint,
-                       message=message.text if message else None,
-                       message_tone=message.tone.value if message else "step")
-
-    def _routine_banner(self, state: OverlayState | None) -> RoutineBanner | None:
-        if self.routine is None:
-            return None
-        view = self.routine.view(self._active_s)
-        if state is not None and state.banner and view.stage != Stage.EXERCISE:
-            return None  # paused, or a notice: that banner has the middle
-        detail = view.detail
-        features = self._result.features if self._result is not None else None
-        if view.stage == Stage.SETUP and features is not None and not features.view_ok and features.view_issue:
-            detail = features.view_issue
-        return RoutineBanner(view.stage.value, view.heading, view.text, detail, view.fraction, view.choices)
+    # -- the screen (composed by live.screen) and the voice -------------------------------------------------
+    def _compose(self, image: np.ndarray, pose: Pose | None, state: OverlayState) -> np.ndarray:
+        """The screen: the frame (enlarged if small) with the overlay; or the bare frame when not drawing."""
+        if not self.draw:
+            return image
+        if self.test_run is not None:
+            # The balance test counts no reps: its stopwatch alone, without the counts and the gauge.
+            return screen.compose(image, pose, state, scale=self.display_scale, mirror=self.mirror,
+                                  test=self._test_panel(), pose_only=self.test_run.protocol.kind == "stances")
+        return screen.compose(image, pose, state, scale=self.display_scale, mirror=self.mirror,
+                              routine=self._routine_banner(state))
 
     def _screen(self, image: np.ndarray) -> np.ndarray:
         """A frame shown outside the loop's turn: with the overlay while a Session runs, else the routine's
@@ -861,59 +569,31 @@ class LiveLoop:
             return self._compose(image, None, self.overlay_state())
         if not self.draw:
             return image
-        k = self.display_scale
-        if k > 1.0:
-            image = cv2.resize(image, None, fx=k, fy=k, interpolation=cv2.INTER_LINEAR)
-        if self.mirror:
-            image = cv2.flip(image, 1)
-        banner = self._routine_banner(None)
-        return draw_routine(image, banner) if banner is not None else image.copy()
+        return screen.bare_screen(image, self._routine_banner(None), scale=self.display_scale, mirror=self.mirror)
 
-    # -- what the screen and the voice get ---------------------------------------------------------------
-    def fps(self) -> float | None:
-        if len(self._shown_at) < 2:
+    def _routine_banner(self, state: OverlayState | None) -> RoutineBanner | None:
+        if self.routine is None:
             return None
-        span = self._shown_at[-1] - self._shown_at[0]
-        return (len(self._shown_at) - 1) / span if span > 0 else None
+        return screen.routine_banner(self.routine.view(self._active_s), state, self._result)
+
+    def _test_panel(self) -> TestPanel:
+        assert self.test_run is not None
+        return screen.test_panel(self.test_run.view(self._now_s()), self._result)
+
+    def fps(self) -> float | None:
+        return self._rate.fps()
 
     def flags(self) -> tuple[str, ...]:
         return (("paused",) if self.paused else ()) + (("muted",) if self.muted else ())
 
     def overlay_state(self, banner: str | None = None) -> OverlayState:
         assert self.session is not None
-        if self._result is not None:
-            state = self.session.overlay_state(self._result, self.fps(), self.flags())
-            features = self._result.features
-            state = replace(state, view_issue=features.view_issue if not features.view_ok else None)
-        else:
-            label = self.spec.drive.feature.removesuffix("_deg").replace("_", " ")
-            state = OverlayState(title=self.spec.title, drive_label=label,
-                                 sides=self.session.states, start_line=self.spec.drive.start,
-                                 target_line=self.spec.drive.target, min_hold_s=self.spec.drive.min_hold_s,
-                                 unit=self.spec.drive.unit, sign=self.spec.drive.sign,
-                                 goal_per_side=self.spec.goal_per_side, fps=self.fps(), flags=self.flags())
-        if self.paused and banner is None:
-            banner = "Paused - press space to continue"
-        state = replace(state, hint=self._hint(state), banner=banner)
-        return self._routine_overlay(state) if self.routine is not None else state
-
-    def _hint(self, state: OverlayState) -> str | None:
-        """What to do next while both legs rest: lift the leg with fewer reps (the near leg, side-on)."""
-        if not state.view_ok or any(st.phase != Phase.REST for st in state.sides.values()):
-            return None
-        if self.spec.track_kind == "near_leg":
-            side = state.working_side or "working"
-        elif self.spec.track_kind == "whole_body":
-            side = "both"
-        else:
-            side = min(SIDES, key=lambda s: state.sides[s].counted)
-        return self._lift_text(side)
-
-    def _lift_text(self, side: str | None) -> str:
-        try:
-            return self.spec.messages.lift.format(side=side, hold_s=self.spec.drive.min_hold_s)
-        except (KeyError, IndexError, ValueError):
-            return self.spec.messages.lift
+        state = screen.coaching_state(self.session, self._result, self.spec, fps=self.fps(), flags=self.flags(),
+                                      paused=self.paused, banner=banner)
+        if self.routine is None:
+            return state
+        message = self._coach_message(self._result.message) if self._result is not None else None
+        return screen.routine_state(state, self.routine.view(self._active_s), self.spec, message)
 
     def _speak(self, message: Message | None) -> None:
         if message is None or not message.speak or self.speaker is None:
@@ -924,15 +604,31 @@ class LiveLoop:
         self._spoken = key
         self.speaker.say(message.text)
 
+    def _linger(self, image: np.ndarray, seconds: float) -> None:
+        """Show ``image`` and keep it up for ``seconds`` while the window is open (any key closes it sooner)."""
+        self.window.show(image)
+        end = self.clock() + seconds
+        while self.clock() < end and self.window.is_open():
+            if self.window.poll_key(50) is not None:
+                break
+
     def _notice(self, text: str) -> None:
         """Keep the last frame up with ``text`` for a moment (any key skips it)."""
         if self._last_frame is None or self.session is None or isinstance(self.window, NullWindow):
             return
-        self.window.show(self._compose(self._last_frame.image, None, self.overlay_state(banner=text)))
-        end = self.clock() + NOTICE_S
-        while self.clock() < end and self.window.is_open():
-            if self.window.poll_key(50) is not None:
-                break
+        self._linger(self._compose(self._last_frame.image, None, self.overlay_state(banner=text)), NOTICE_S)
+
+    def _hold_screen(self) -> None:
+        """Keep the last frame up a moment (the routine's last words; any key skips it)."""
+        if self._last_frame is None or isinstance(self.window, NullWindow) or not self.window.is_open():
+            return
+        self._linger(self._screen(self._last_frame.image), NOTICE_S)
+
+    def _show_result(self) -> None:
+        """Keep the test's result up for ``RESULT_S`` (any key closes it sooner)."""
+        if self._last_frame is None or isinstance(self.window, NullWindow) or not self.window.is_open():
+            return
+        self._linger(self._compose(self._last_frame.image, None, self.overlay_state()), RESULT_S)
 
     # -- a function test (--test) -----------------------------------------------------------------------
     def _new_test(self) -> None:
@@ -1019,24 +715,6 @@ class LiveLoop:
             return message
         return replace(message, speak=False)
 
-    def _test_panel(self) -> TestPanel:
-        assert self.test_run is not None
-        view = self.test_run.view(self._now_s())
-        features = self._result.features if self._result is not None else None
-        if view.stage == TestStage.SETUP and features is not None and not features.view_ok and features.view_issue:
-            view = replace(view, detail=features.view_issue)
-        return TestPanel(**asdict(view))
-
-    def _show_result(self) -> None:
-        """Keep the test's result up for ``RESULT_S`` (any key closes it sooner)."""
-        if self._last_frame is None or isinstance(self.window, NullWindow) or not self.window.is_open():
-            return
-        self.window.show(self._compose(self._last_frame.image, None, self.overlay_state()))
-        end = self.clock() + RESULT_S
-        while self.clock() < end and self.window.is_open():
-            if self.window.poll_key(50) is not None:
-                break
-
     # -- the report -------------------------------------------------------------------------------------
     def _captured(self) -> int:
         """Frames the current file (or camera) delivered."""
@@ -1048,26 +726,12 @@ class LiveLoop:
         return self._last_frame.timestamp_ms / 1000.0 if self._last_frame is not None else 0.0
 
     def _source_info(self) -> SourceInfo:
-        info = self.feed.info
-        w, h = self._frame_wh or (info.width, info.height)
-        # The duration by the frames' own timestamps (a variable-frame-rate file, a camera that runs slow):
-        # the last frame seen ends one nominal interval after its timestamp.
-        end_s = (self._last_frame.timestamp_ms / 1000.0 + (1.0 / info.fps if info.fps > 0 else 0.0)
-                 if self._last_frame is not None else None)
-        return SourceInfo(path=self.source_label, fps=info.fps, frames=info.frames, width=w, height=h,
-                          measured_duration_s=end_s)
+        return source_info(self.feed.info, self.source_label, self._frame_wh, self._last_frame)
 
     def _build_report(self, session: Session, spec: ExerciseSpec) -> Report:
-        info = self._source_info()
-        t = session.tally
-        span_s = max(1e-3, (session.last_ms - (self._session_start_ms or 0)) / 1000.0)
-        # The session saw only the frames the model kept up with: convert its frame counts at that rate.
-        processing_fps = t.frames / span_s if t.frames > 1 else info.fps
-        made_with, settings = provenance(spec, self.model_path, self.landmarks)
-        return Report(exercise=spec.name, source=info, frames_read=self._captured(), tracks=spec.tracks,
-                      unit=spec.drive.unit,
-                      reps=list(session.counter.reps), pose_detected_fraction=t.pose_frames / max(1, t.frames),
-                      warnings=session.warnings(processing_fps), made_with=made_with, settings=settings)
+        return build_report(session, spec, self._source_info(), frames_read=self._captured(),
+                            session_start_ms=self._session_start_ms, model_path=self.model_path,
+                            landmarks=self.landmarks)
 
     def report(self) -> Report:
         """The report of the exercise on screen now (call after :meth:`run`)."""
@@ -1078,224 +742,8 @@ class LiveLoop:
             report = self.segments.pop().report
         else:
             raise InputError(f"{self.source_label}: no frame received")
-        warnings = list(report.warnings)
-        captured, skipped = self.stats.frames_captured, self.stats.frames_skipped
-        if captured and skipped > SKIPPED_WARN_FRACTION * captured:
-            warnings.append(f"the computer could not keep up: {skipped} of {captured} frames "
-                            f"({100 * skipped / captured:.0f}%) were skipped; counts may differ from analyze")
-        if self.source_label.startswith("camera:") and self.stats.elapsed_s > 5 and report.source.fps > 0:
-            measured = captured / self.stats.elapsed_s
-            if measured < CAMERA_SLOW_FRACTION * report.source.fps:
-                warnings.append(f"the camera delivered {measured:.1f} fps, not the {report.source.fps:.0f} fps "
-                                "it reported")
-        warnings += self.notes
-        report.warnings = warnings
+        report.warnings = (list(report.warnings) + keep_up_warnings(self.stats, self.source_label, report.source.fps)
+                           + self.notes)
         if self.test_run is not None:
             report.test = self.test_run.result
         return report
-
-
-# -- opening everything ---------------------------------------------------------------------------------
-def open_live_source(options: LiveOptions) -> tuple[CameraSource | PacedSource | VideoFileSource, str, bool]:
-    """(source, label for the report, whether it is live). Files are paced to real time."""
-    if options.source is None or options.source.isdigit():
-        index = options.camera if options.source is None else int(options.source)
-        cam = CameraSource(index, options.resolution_wh, options.fps)
-        _log_camera(cam, options)
-        return cam, f"camera:{index}", True
-    src = open_source(options.source)
-    if isinstance(src, VideoFileSource):
-        return PacedSource(src, speed=options.speed), options.source, False
-    return src, options.source, True  # type: ignore[return-value]
-
-
-def _log_camera(cam: CameraSource, options: LiveOptions) -> None:
-    info = cam.info
-    got = f"{info.width}x{info.height} @ {info.fps:g} fps"
-    if options.resolution_wh or options.fps:
-        rw, rh = options.resolution_wh or (info.width, info.height)
-        wanted = f"{rw}x{rh} @ {options.fps or info.fps:g} fps"
-        if (rw, rh) != (info.width, info.height) or (options.fps and abs(options.fps - info.fps) > 0.5):
-            log.warning("%s: asked for %s, the camera gives %s", info.path, wanted, got)
-            return
-    log.info("%s: %s", info.path, got)
-
-
-class Playlist:
-    """The files after the first ``--source``, opened one at a time as the loop asks; each opened closes the
-    one before. ``current`` is the source playing (the first is opened by whoever made the playlist)."""
-
-    def __init__(self, paths: Sequence[str], open_one: Callable[[str], OpenedSource]) -> None:
-        self._paths = list(paths)
-        self._open = open_one
-        self.current: OpenedSource | None = None
-
-    @property
-    def remaining(self) -> int:
-        return len(self._paths)
-
-    def next(self) -> OpenedSource | None:
-        if not self._paths:
-            return None
-        if self.current is not None:
-            self.current.feed.close()
-            self.current = None
-        self.current = self._open(self._paths.pop(0))
-        return self.current
-
-    def close(self) -> None:
-        if self.current is not None:
-            self.current.feed.close()
-            self.current = None
-
-
-class _ModelClock:
-    """The model's estimate across a playlist: MediaPipe needs timestamps that keep rising, and every file's
-    start at 0 again, so each file is shifted past the one before it (with a second's gap, as at a cut)."""
-
-    def __init__(self) -> None:
-        self.estimator: PoseEstimator | None = None
-        self._offset_ms = 0
-        self._last_ms = -1
-
-    def next_file(self) -> _ModelClock:
-        if self._last_ms >= 0:
-            self._offset_ms = self._last_ms + 1000
-        return self
-
-    def __call__(self, image: np.ndarray, timestamp_ms: int) -> Pose | None:
-        assert self.estimator is not None
-        t = int(timestamp_ms) + self._offset_ms
-        self._last_ms = max(self._last_ms, t)
-        return self.estimator.estimate(image, t)
-
-
-def replay_estimate(track: PoseTrack) -> EstimateFn:
-    """Poses from a recording (``posecount pose``) looked up by the frame's timestamp, instead of the model
-    (a frame the recording does not have: no person)."""
-    poses = {int(ts): pose for _, ts, pose in track}
-
-    def estimate(image: np.ndarray, timestamp_ms: int) -> Pose | None:
-        return poses.get(int(timestamp_ms))
-
-    return estimate
-
-
-def _recordings(options: LiveOptions) -> dict[str, PoseTrack]:
-    """Check the playlist's files, and load the recordings to replay (by source), if any."""
-    sources = ([options.source] if options.source is not None else []) + list(options.playlist)
-    if options.playlist:
-        for path in sources:
-            if not Path(path).is_file():
-                raise InputError(f"{path}: no such file (several --source play video files one after another)")
-    if options.landmarks is None:
-        return {}
-    if options.source is None or options.source.isdigit() or "://" in options.source:
-        raise InputError("--landmarks replays recordings of --source files, not of a camera or a stream")
-    where = Path(options.landmarks)
-    if where.is_dir():
-        files = {s: where / f"{Path(s).stem}.npz" for s in sources}
-    elif len(sources) == 1:
-        files = {sources[0]: where}
-    else:
-        raise InputError(f"{where}: with several --source files, --landmarks is a directory with NAME.npz for each")
-    for source, file in files.items():
-        if not file.is_file():
-            raise InputError(f"{file}: no recording of {source} (make one with `posecount pose {source} --out DIR`)")
-    return {source: PoseTrack.load(file) for source, file in files.items()}
-
-
-def _open_file(path: str, options: LiveOptions, estimate: EstimateFn) -> OpenedSource:
-    """A playlist's file, played in real time like the first."""
-    src = open_source(path)
-    paced = PacedSource(src, speed=options.speed) if isinstance(src, VideoFileSource) else src
-    arrivals = ArrivalStamps(paced)  # type: ignore[arg-type]
-    feed = LatestFrame(arrivals, stall_timeout_s=options.stall_timeout_s)
-    return OpenedSource(feed, path, not isinstance(src, VideoFileSource), estimate, arrivals)
-
-
-def run_live_session(options: LiveOptions, window: Window | None = None, speaker: Speaker | None = None
-                     ) -> LiveResult:
-    """Open source, model, window and voice; run the loop; write ``report.json``; close everything."""
-    out_dir = ensure_writable_dir(Path(options.out_dir))
-    recordings = _recordings(options)
-    source, label, live = open_live_source(options)
-    arrivals = ArrivalStamps(source)
-    model = _ModelClock()
-
-    def estimate_for(path: str) -> EstimateFn:
-        return replay_estimate(recordings[path]) if recordings else model.next_file()
-
-    playlist = Playlist(options.playlist, lambda path: _open_file(path, options, estimate_for(path)))
-    own_window = window is None
-    own_speaker = speaker is None
-    try:
-        if not recordings:
-            if options.pose is None:
-                raise InputError("no pose model given, and no --landmarks to replay")
-            model.estimator = PoseEstimator(options.pose)
-        if window is None:
-            window = NullWindow() if options.headless else OpenCVWindow()
-        if speaker is None:
-            speaker = Speaker(default_voice, muted=options.mute)
-        first = OpenedSource(LatestFrame(arrivals, stall_timeout_s=options.stall_timeout_s), label, live,
-                             estimate_for(label), arrivals)
-        playlist.current = first
-        loop = LiveLoop(options.spec, first.feed, first.estimate, window, speaker, source_label=label,
-                        mirror=options.mirror, live_source=live, arrivals=arrivals, draw=not options.headless,
-                        display_min_height_px=options.display_min_height_px,
-                        model_path=options.pose.model_path if options.pose is not None and not recordings else None,
-                        exercises=options.exercises, history=options.history, routine=options.routine,
-                        sources=playlist, answer_wait_s=0.0 if options.headless else options.answer_wait_s,
-                        landmarks=str(options.landmarks) if recordings else None, test=options.test)
-        result = loop.run()
-    finally:
-        if playlist.current is not None:
-            playlist.close()
-        else:
-            source.close()
-        if model.estimator is not None:
-            model.estimator.close()
-        if own_window and window is not None:
-            window.close()
-        if own_speaker and speaker is not None:
-            speaker.close()
-    save_live_result(result, out_dir)
-    s = result.stats.summary()
-    log.info("live: %s after %.1f s; %.1f fps shown, %d of %d frames skipped (longest gap %.0f ms), "
-             "capture-to-display %.0f ms (p95 %.0f)", result.end_reason, result.stats.elapsed_s, s["display_fps"],
-             result.stats.frames_skipped, result.stats.frames_captured, s["max_gap_ms"], s["latency_ms_p50"],
-             s["latency_ms_p95"])
-    return result
-
-
-def save_live_result(result: LiveResult, out_dir: Path) -> None:
-    """``report.json`` (the exercise on screen at the end) and one ``report-segment-N-EXERCISE.json`` per
-    earlier exercise segment, each named in report.json's warnings; with a routine, ``routine.json`` (its
-    sets per leg and the answers). report.json is written last."""
-    out_dir = Path(out_dir)
-    for n, segment in enumerate(result.segments, start=1):
-        path = out_dir / f"report-segment-{n}-{segment.report.exercise}.json"
-        segment.report.write_json(path)
-        result.segment_files.append(path)
-        c = segment.report.counts
-        what = ("an earlier part of the session" if result.routine is not None
-                else "the exercise was switched during the session")
-        result.report.warnings.append(
-            f"{what}: {segment.report.exercise} from {segment.start_s:.1f} "
-            f"to {segment.end_s:.1f} s (left {c['left']}, right {c['right']} counted) is in {path.name}")
-    if result.routine is not None:
-        with atomic_open(out_dir / "routine.json", "w", encoding="utf-8") as fh:
-            json.dump(result.routine, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-    result.report.write_json(out_dir / "report.json")
-
-
-def run_live(options: LiveOptions) -> Report:
-    """``posecount live``: the session's report (also written to ``options.out_dir/report.json``)."""
-    return run_live_session(options).report
-
-
-__all__ = ["Action", "ArrivalStamps", "EndReason", "LiveLoop", "LiveOptions", "LiveResult", "LiveStats", "LiveTest",
-           "OpenedSource", "Playlist", "Segment", "SourceQueue", "action_for_key", "open_live_source",
-           "replay_estimate", "run_live", "run_live_session", "save_live_result"]
