@@ -38,7 +38,9 @@ its top to rest and come back that fast, but it can lower quickly and stay down:
 when the leg comes back up within the window, and leaves a lowering, a rest and a quick flick (a peak, not a
 dip) exactly as they were. Frames not seen count as the lower of the seen values either side of them, so a
 leg lost right after it came down is not held up. The price: the engine decides each frame ``dip_fill_s``
-after it is seen (:attr:`RepCounter.delay_s`), the same late for the screen and the report.
+after it is seen (:attr:`RepCounter.delay_s`), the same late for the screen and the report. A whole-body
+drive is not filled: hips do not vanish behind a chair, and a rhythmic bounce (dribbling a ball, a brisk
+walk) filled into a sustained low would pass for a held squat.
 
 A side whose driving angle is NaN (leg not visible, wrong view) is frozen: it never advances, unless the
 frame says it is at rest unseen (``at_rest_unseen``: a foot hanging below the picture of a recorded video),
