@@ -579,6 +579,38 @@ def test_a_live_session_written_as_it_goes_ends_as_its_report(tmp_path: Path, re
     assert sets == [(1, "side-leg-raise", 40.0), (2, "side-leg-raise", None)]
 
 
+def test_a_routines_attempts_between_its_sets_are_kept_in_no_set(tmp_path: Path, reports: dict[str, Report]) -> None:
+    """A routine written as it goes (what the live loop calls): a set per leg, from routine_set to end_set where
+    its leg ended. An attempt finished while no set is open (before the first set-up check passed, in the rest,
+    at the questions) is stored in the session but in no set: no set, leg or day counts it, and the next set
+    leaves the one before ending where its leg did."""
+    db, spec = tmp_path / "history.sqlite3", get_exercise("side-leg-raise")
+    writer = SessionWriter.start(db, "routine", spec, "camera:0", tmp_path)
+    writer.rep(rep(1, "left"))  # before the set-up check passed
+    writer.routine_set(spec, side="left", target_reps=1, at_s=2.5)
+    writer.rep(rep(2, "left"))
+    writer.end_set(at_s=8.3)
+    writer.rep(rep(3, "left"))  # during the rest
+    writer.rep(rep(4, "right"))
+    writer.routine_set(spec, side="right", target_reps=1, at_s=18.3)
+    writer.rep(rep(5, "right"))
+    writer.end_set(at_s=25.0)
+    writer.rep(rep(6, "left"))  # at the questions
+    sid = writer.finish(reports[FAULTY])
+    with History.open(db) as h:
+        stored = h.conn.execute("SELECT reps.idx, sets.number FROM reps LEFT JOIN sets ON sets.id = reps.set_id"
+                                " WHERE reps.session_id = ? ORDER BY reps.idx", (sid,)).fetchall()
+        sets = h.conn.execute("SELECT number, side, started_s, ended_s FROM sets ORDER BY number").fetchall()
+        days = {d.side: d.leg for d in daily(h, "side-leg-raise")}
+    assert stored == [(1, None), (2, 1), (3, None), (4, None), (5, 2), (6, None)], "every attempt, in its set or none"
+    assert sets == [(1, "left", 2.5, 8.3), (2, "right", 18.3, 25.0)], "each set ends where its leg did"
+    _, (s,) = read_sessions(db, reps=True)
+    assert s.reps == [rep(2, "left"), rep(5, "right")]
+    assert (s.legs["left"].attempts, s.legs["right"].attempts) == (1, 1)
+    assert s.counts == {"left": 1, "right": 1, "total": 2}
+    assert (days["left"].attempts, days["right"].attempts) == (1, 1)
+
+
 def test_a_live_session_goes_on_when_the_history_cannot_be_written(tmp_path: Path, reports: dict[str, Report]) -> None:
     db = tmp_path / "history.sqlite3"
     db.write_bytes(b"garbage" * 500)

@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 
 import cv2
@@ -38,7 +39,7 @@ from test_live import SHOWN_WH, X11, ListFeed, LiveProcess, Recorded, XServer, _
 from posecount.display import KEY_ESC, KEY_TAB, NullWindow
 from posecount.errors import ConfigError
 from posecount.exercises.spec import SIDES, Side
-from posecount.history import History, SessionWriter, default_db_path
+from posecount.history import History, SessionWriter, daily, default_db_path, sessions
 from posecount.live import KEY_ENTER, EndReason, LiveLoop, OpenedSource, save_live_result
 from posecount.overlay import ASK_YELLOW, GREEN, REST_TEAL, ROUTINE_BLUE, SETUP_PURPLE, RoutineBanner, draw_routine
 from posecount.routine import (
@@ -531,14 +532,90 @@ def test_live_walks_the_routine_over_a_playlist_and_stores_the_clips_truth(tmp_p
     assert saved["finished"] and (saved["pain"], saved["effort"]) == (2, 7)
     assert [(s["leg"], s["counted"], s["goal"]) for s in saved["sets"]] == [
         ("left", 1, 1), ("right", 1, 1), ("left", 1, 1), ("right", 1, 1), ("left", 3, 3), ("right", 3, 3)]
-    # Each set ends where the next begins; the last where its leg did (when the questions came).
-    assert [s["ended_s"] for s in sets[:-1]] == [s["started_s"] for s in sets[1:]]
-    assert sets[-1]["ended_s"] == pytest.approx(saved["sets"][-1]["ended_s"], abs=0.01) and \
-        sets[-1]["ended_s"] > sets[-1]["started_s"]
+    # Each set ends where its own leg did (a rest after it is in no set), the last when the questions came.
+    assert [s["ended_s"] for s in sets] == [pytest.approx(leg["ended_s"], abs=0.01) for leg in saved["sets"]]
+    assert all(s["started_s"] < s["ended_s"] <= nxt["started_s"] for s, nxt in pairwise(sets))
+    assert sets[2]["started_s"] - sets[1]["ended_s"] == pytest.approx(5.0, abs=0.05), "the rest: in no set"
     seg1 = json.loads((out / "report-segment-1-side-leg-raise.json").read_text())
     seg2 = json.loads((out / "report-segment-2-seated-knee-extension.json").read_text())
     assert seg1["counts"] == truths[0] and seg2["counts"] == truths[1]
     assert json.loads((out / "report.json").read_text())["counts"] == truths[2]
+
+
+ONE_EXERCISE = """\
+name = "one"
+title = "Side leg raise only, its rests longer than the clip's pauses"
+setup_check_s = 2.0
+
+[[exercises]]
+exercise = "side-leg-raise"
+sets = {sets}
+reps_per_leg = 1
+rest_s = 10
+"""
+
+
+@pytest.mark.parametrize("sets", [2, 1], ids=["a-rest-between-sets", "the-questions-after-the-last"])
+def test_an_attempt_between_sets_is_in_no_set_and_each_set_ends_with_its_leg(tmp_path: Path, sets: int) -> None:
+    """The side-leg-raise clip lifts L, R, L, R (ending at 8.0, 16.5, 25.1, 33.3 s). Sets of one rep per leg:
+    the first L and R make set 1; with a second set, the 10 s rest after set 1 holds the second L lift (the
+    routine ignores it: "during the rest"), and the clip ends with set 2's left leg at work (never ended: its
+    set ends when the session stopped); with one set, the questions come after the first R, and the lifts
+    after it are the routine's no more. An attempt belongs to the set whose leg was at work when it ended, or
+    to none; every attempt stays in the session."""
+    path = tmp_path / "one.toml"
+    path.write_text(ONE_EXERCISE.format(sets=sets))
+    routine = load_routine(path)
+    rec = _recorded(PLAYLIST[0])
+    assert next(iter(rec.stand_in_frames())).timestamp_ms == 0, "the clip's clock is the session's"
+    db = tmp_path / "history.sqlite3"
+    writer = SessionWriter.start(db, "routine", routine_specs(routine)[0], "clip", tmp_path / "out")
+    loop = LiveLoop(routine_specs(routine)[0], ListFeed(rec.stand_in_frames(), rec.info), rec.estimate, NullWindow(),
+                    None, source_label=str(rec.clip), history=writer, routine=routine, answer_wait_s=0.0, draw=False)
+    result = loop.run()
+    session_id = writer.finish(result.report)
+    assert session_id is not None and result.end_reason == EndReason.SOURCE_ENDED and loop.routine is not None
+    legs = [leg for leg in loop.routine.legs if leg.started_s is not None]
+    assert [(leg.step.set, leg.step.leg) for leg in legs] == [(1, "left"), (1, "right"), (2, "left")][:len(legs)]
+    assert len(legs) == (3 if sets == 2 else 2) and result.report.counts == _truth(PLAYLIST[0]), "report.json as ever"
+
+    with History.open(db) as h:
+        h.conn.row_factory = sqlite3.Row
+        stored_sets = h.conn.execute("SELECT * FROM sets ORDER BY number").fetchall()
+        reps = h.conn.execute("SELECT reps.*, sets.number FROM reps LEFT JOIN sets ON sets.id = reps.set_id "
+                              "ORDER BY reps.idx").fetchall()
+        (summary,) = sessions(h)
+        days = {d.side: d.leg for d in daily(h, "side-leg-raise")}
+
+    # Every attempt is stored; each in the set of the leg at work when it ended, or (between sets) in none.
+    def at_work(end_s: float) -> int | None:
+        for number, leg in enumerate(legs, 1):
+            assert leg.started_s is not None
+            if leg.started_s <= end_s <= (loop.session_s if leg.ended_s is None else leg.ended_s):
+                return number
+        return None
+
+    assert [(r["side"], r["end_s"]) for r in reps] == [(r.side, r.end_s) for r in result.report.reps]
+    assert [r["number"] for r in reps] == [at_work(r["end_s"]) for r in reps]
+    outside = [(r["side"], round(r["end_s"])) for r in reps if r["number"] is None]
+    assert outside == ([("left", 25)] if sets == 2 else [("left", 25), ("right", 33)])
+    # Progress and reports read the reps through their sets: only set 1's left lift is the left leg's.
+    left_attempts = 1
+    right_attempts = 2 if sets == 2 else 1  # with two sets: the last R lift, while set 2's left leg was at work
+    assert (summary.legs["left"].attempts, summary.legs["right"].attempts) == (left_attempts, right_attempts)
+    assert (days["left"].attempts, days["left"].counted) == (left_attempts, 1)
+    assert summary.reps is None and len(reps) == _truth(PLAYLIST[0])["total"], "nothing lost"
+
+    # Each set ends where its own leg ended; one never ended ends when the session stopped.
+    assert len(stored_sets) == len(legs)
+    for row, leg in zip(stored_sets, legs, strict=True):
+        assert row["started_s"] == pytest.approx(leg.started_s, abs=1e-3)
+        assert row["ended_s"] == pytest.approx(loop.session_s if leg.ended_s is None else leg.ended_s, abs=1e-3)
+    assert all(a["ended_s"] <= b["started_s"] for a, b in pairwise(stored_sets))
+    if sets == 2:
+        assert legs[2].ended_s is None and stored_sets[2]["ended_s"] == pytest.approx(36.07, abs=0.05)
+        rest_s = stored_sets[2]["started_s"] - stored_sets[1]["ended_s"]
+        assert rest_s == pytest.approx(10.0, abs=0.05), "the rest is in no set"
 
 
 def test_the_source_ending_first_asks_the_questions_over_the_last_frame(tmp_path: Path) -> None:
@@ -860,14 +937,15 @@ def test_the_seed_routine_end_to_end_in_a_window(live_seed: tuple[LiveProcess, P
         conn.row_factory = sqlite3.Row
         (session,) = conn.execute("SELECT * FROM sessions").fetchall()
         sets = conn.execute("SELECT * FROM sets WHERE session_id = ? ORDER BY number", (session["id"],)).fetchall()
-        reps = conn.execute("SELECT reps.*, sets.number FROM reps JOIN sets ON sets.id = reps.set_id "
+        reps = conn.execute("SELECT reps.*, sets.number FROM reps LEFT JOIN sets ON sets.id = reps.set_id "
                             "WHERE reps.session_id = ?", (session["id"],)).fetchall()
     assert (session["kind"], session["pain"], session["effort"]) == ("routine", 3, 10)
     assert [(r["number"], r["exercise"], r["side"], r["target_reps"]) for r in sets] == [
         (i, s.exercise, s.leg, SEED_GOAL) for i, s in enumerate(SEED_SETS, 1)]
     assert all(r["started_s"] is not None and r["ended_s"] is not None for r in sets), "every set ended"
-    assert [r["ended_s"] for r in sets[:-1]] == [r["started_s"] for r in sets[1:]]
-    assert sets[-1]["ended_s"] == pytest.approx(rows[-1]["ended_s"], abs=0.01), "the last where its leg did"
+    assert [r["ended_s"] for r in sets] == [pytest.approx(row["ended_s"], abs=0.01) for row in rows], \
+        "each where its own leg did (the rests and set-ups between: in no set)"
+    assert all(a["ended_s"] <= b["started_s"] for a, b in pairwise(sets))
     per_set = [sum(r["counted"] for r in reps if r["number"] == row["number"] and r["side"] == row["side"])
                for row in sets]
     assert per_set == [s.counted for s in SEED_SETS], "each leg of each set: its clips' counted reps"

@@ -261,16 +261,21 @@ class History:
             raise HistoryError(f"history {self.path}: no session {session_id}")
         return int(row[0])
 
-    def add_rep(self, session_id: int, rep: RepRecord) -> None:
-        """One attempt, into the session's current set; on disk when this returns."""
-        self.add_reps(session_id, (rep,))
+    def add_rep(self, session_id: int, rep: RepRecord, *, in_set: bool = True) -> None:
+        """One attempt, into the session's current set (``in_set`` False: into none); on disk when this
+        returns."""
+        self.add_reps(session_id, (rep,), in_set=in_set)
 
-    def add_reps(self, session_id: int, reps: Sequence[RepRecord], missing_only: bool = False) -> None:
+    def add_reps(self, session_id: int, reps: Sequence[RepRecord], missing_only: bool = False, *,
+                 in_set: bool = True) -> None:
         """Several attempts in one transaction, into the session's current set. ``missing_only``: skip those
         whose index the set already has (at the end of a session written as it went: the attempt the end
-        closed as incomplete is new, the others are there)."""
+        closed as incomplete is new, the others are there). ``in_set`` False: the attempts belong to the
+        session but to no set (``set_id`` NULL: a routine's attempt during a rest, a set-up check or the
+        questions), so no set's, exercise's or leg's figures count them."""
         with self.errors("store the reps"), self._transaction() as c:
-            set_id = self._current_set(session_id)
+            current = self._current_set(session_id)  # also: the session exists
+            set_id = current if in_set else None
             c.executemany(
                 f"INSERT {'OR IGNORE ' if missing_only else ''}INTO reps (session_id, set_id, idx, side, start_s,"
                 " peak_s, end_s, hold_s, lower_s, peak, unit, target, rest, counted, faults)"

@@ -20,10 +20,13 @@ The tables (version 2)::
     sets          a stretch of one exercise in a session: the whole of an analyze run; each exercise of a
                   live session switched with Tab; a routine's sets
       id, session_id, number (1, 2, ...), exercise, tracks (JSON: ["left", "right"] or ["both"]),
-      side (the leg the set is for, if one), target_reps, started_s, ended_s, settings (JSON:
-      report.json's settings: thresholds, personal targets and holds)
+      side (the leg the set is for, if one), target_reps, started_s, ended_s (a routine's set: where its
+      leg began and ended; a rest after it is in no set), settings (JSON: report.json's settings:
+      thresholds, personal targets and holds)
     reps          every attempt, as the engine's RepRecord
-      id, session_id, set_id, idx (the rep's index), side (left | right | both), start_s, peak_s, end_s,
+      id, session_id, set_id (NULL: in no set, e.g. a routine's attempt during a rest or a set-up check;
+      the queries reach reps through their sets, so such an attempt counts for no set, exercise or leg),
+      idx (the rep's index), side (left | right | both), start_s, peak_s, end_s,
       hold_s, lower_s, peak, unit (deg | ratio), target, rest, counted (0 | 1), faults (JSON list of codes)
     test_results  a function test's outcome (report.json's test object), one per test session
       session_id, protocol, kind, score, time_s, completed, voided_by, age, sex, norm_threshold,

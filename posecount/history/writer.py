@@ -7,9 +7,12 @@ session's report at the end.
 
 A routine (``live --routine``, kind ``routine``) is stored as one set per leg of each of its sets
 (:meth:`~SessionWriter.routine_set`: the exercise, the leg, the reps asked for) and the person's pain and
-effort (:meth:`~SessionWriter.rate`); each set ends where the next begins, the last where its leg ended
-(:meth:`~SessionWriter.end_set`). The live loop hands its reps over with indices unique in the session
-(its exercises and files each start a new count), and stores at the end the attempt the end closed.
+effort (:meth:`~SessionWriter.rate`); each set ends where its own leg ended (:meth:`~SessionWriter.end_set`,
+which the live loop calls once the leg is over: a rest after it is in no set). An attempt finished while no
+set is open (before the first set-up check passed, during a rest or a later set-up check, at the questions:
+the routine does not count it) is stored in the session with no set, so nothing is lost and no set, exercise
+or leg is credited with it. The live loop hands its reps over with indices unique in the session (its
+exercises and files each start a new count), and stores at the end the attempt the end closed.
 
 The history must never cost the person their session: a write that fails is logged once, the session goes
 on, and :meth:`~SessionWriter.finish` raises the one-line :class:`HistoryError` after the session's own
@@ -47,6 +50,7 @@ class SessionWriter:
         self.sets = 1
         self.kind = kind
         self._routine_sets = 0  # routine sets written (the first takes over the session's first set)
+        self._in_set = kind != "routine"  # reps go into the current set (a routine's: from routine_set to end_set)
 
     @classmethod
     def start(cls, db: Path | None, kind: Kind, spec: ExerciseSpec, source: str | None, results_dir: Path,
@@ -76,8 +80,10 @@ class SessionWriter:
             self.error = exc
 
     def rep(self, rep: RepRecord) -> None:
-        """A finished attempt (a ``REP_FINISHED`` event's rep): on disk when this returns."""
-        self._write(lambda h, sid: h.add_rep(sid, rep))
+        """A finished attempt (a ``REP_FINISHED`` event's rep): on disk when this returns. In a routine, into the
+        set open now (between :meth:`routine_set` and :meth:`end_set`), else into no set."""
+        in_set = self._in_set
+        self._write(lambda h, sid: h.add_rep(sid, rep, in_set=in_set))
 
     def switched(self, finished: Sequence[RepRecord], spec: ExerciseSpec, at_s: float) -> None:
         """Tab: ``finished`` are the reps of the exercise left (its last attempt, closed by the switch, is
@@ -100,8 +106,9 @@ class SessionWriter:
     def routine_set(self, spec: ExerciseSpec, *, side: str, target_reps: int, at_s: float,
                     settings: Mapping[str, object] | None = None) -> None:
         """A routine's next set, for one leg (``side``: left, right, or both for a whole-body exercise) and
-        ``target_reps`` reps, from ``at_s`` (seconds of the session); the reps added from now on go into it.
-        The first one takes over the session's first set, which :meth:`start` made and nothing has used."""
+        ``target_reps`` reps, from ``at_s`` (seconds of the session); the reps added from now on go into it,
+        until :meth:`end_set`. The first one takes over the session's first set, which :meth:`start` made and
+        no rep has used (attempts before it are in no set). A set still open (no :meth:`end_set`) ends here."""
         def write(h: History, sid: int) -> None:
             if self._routine_sets == 0:
                 with h.errors("start a set"), h._transaction() as c:
@@ -115,11 +122,15 @@ class SessionWriter:
                 self.sets += 1
             self._routine_sets += 1
 
+        self._in_set = True
         self._write(write)
 
     def end_set(self, *, at_s: float) -> None:
-        """The current set ends at ``at_s`` (seconds of the session) unless it has an end already: a routine's
-        last set, which no next set closes (:meth:`routine_set` ends each earlier one where the next begins)."""
+        """The current set ends at ``at_s`` (seconds of the session: where its leg ended, or where the session
+        stopped for a leg never ended) unless it has an end already; the reps added from now on, until the
+        next :meth:`routine_set`, go into no set."""
+        self._in_set = False
+
         def write(h: History, sid: int) -> None:
             with h.errors("end a set"), h._transaction() as c:
                 c.execute("UPDATE sets SET ended_s = coalesce(ended_s, ?) WHERE session_id = ? AND number = "

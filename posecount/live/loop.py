@@ -39,7 +39,7 @@ from posecount.pipeline import FrameResult, Session
 from posecount.pose import Pose
 from posecount.report import Report
 from posecount.routine import EventKind as RoutineEventKind
-from posecount.routine import Routine, RoutineEvent, RoutineRun, Stage, routine_specs
+from posecount.routine import LegResult, Routine, RoutineEvent, RoutineRun, Stage, routine_specs
 from posecount.sources import Frame, SourceInfo
 from posecount.speech import Speaker
 from posecount.testrun import LiveStance, TestEvent, TestEventKind, TestRecorder, TestRun
@@ -134,6 +134,7 @@ class LiveLoop:
         self._routine_sink: RoutineSink | None = None
         if routine is not None and all(hasattr(history, a) for a in ("routine_set", "rate", "end_set")):
             self._routine_sink = history  # type: ignore[assignment]
+        self._set_leg: LegResult | None = None  # the leg whose set the history has open (its reps go into it)
         self._active_s = 0.0
         self._prev_ts_ms: int | None = None
         self._rep_offset = 0  # attempts of earlier Sessions: a routine's reps keep indices unique in the history
@@ -200,7 +201,7 @@ class LiveLoop:
         summary = None
         if self.routine is not None:
             self._store_final_reps()
-            self._end_last_set()
+            self._end_set(final=True)
             note = self.routine.unfinished_note()
             if note:
                 self.notes.append(note)
@@ -280,6 +281,7 @@ class LiveLoop:
                 self.stats.max_gap_ms = max(self.stats.max_gap_ms, float(gap))
             self._result = self.session.step(frame.index, frame.timestamp_ms, raw)
             self.stats.frames_processed += 1
+            self._end_set()  # a leg that ended before this frame: its set takes none of this frame's reps
             self._log_finished_reps(self._result.events)
             routine_events = self._routine_step(self._result) if self.routine is not None else []
             pose = self._result.pose
@@ -468,6 +470,7 @@ class LiveLoop:
         if self._routine_sink is None:
             return
         step = event.step
+        self._end_set()  # the leg before: its set ends where the leg did (not where this one begins)
         ex, spec = self.routine.routine.exercises[step.exercise], self._routine_specs[step.exercise]
         settings: dict[str, object] = {"routine": self.routine.routine.name, "set": step.set, "sets": ex.sets,
                                        "reps_per_leg": ex.reps_per_leg, "rest_s": ex.rest_s}
@@ -475,6 +478,7 @@ class LiveLoop:
             settings |= {f"target_{spec.drive.unit}": spec.target(step.leg), "min_hold_s": spec.min_hold_s(step.leg)}
         self._routine_sink.routine_set(spec, side=step.leg, target_reps=ex.reps_per_leg,
                                        at_s=round(self._active_s, 3), settings=settings)
+        self._set_leg = self.routine.legs[self.routine.plan.index(step)]
 
     def _setup_started(self, exercise: int) -> None:
         """A set-up began: a new exercise starts a Session (and report segment) of its own; a set-up starts on
@@ -500,13 +504,17 @@ class LiveLoop:
             self._segment_start_ms = self._session_start_ms = (
                 self._last_frame.timestamp_ms if self._last_frame is not None else None)
 
-    def _end_last_set(self) -> None:
-        """The history's last set ends where its leg did (each earlier one ended as the next began)."""
-        assert self.routine is not None
-        started = [leg for leg in self.routine.legs if leg.started_s is not None]
-        if self._routine_sink is not None and started:
-            ended_s = started[-1].ended_s
-            self._routine_sink.end_set(at_s=round(self._active_s if ended_s is None else ended_s, 3))
+    def _end_set(self, final: bool = False) -> None:
+        """The history's open set ends where its leg did, once the leg is over (done, skipped or stopped);
+        ``final``: the session is over, and a leg never ended ends now. Called before each frame's attempts
+        are stored, so an attempt finished after its leg ended (during the rest, a set-up check, the
+        questions: the routine does not count it either) is in no set; the attempt the end of a file, an
+        exercise or the session closes goes into the set whose leg was at work until then, if one was."""
+        leg = self._set_leg
+        if leg is None or self._routine_sink is None or (leg.ended_s is None and not final):
+            return
+        self._set_leg = None
+        self._routine_sink.end_set(at_s=round(self._active_s if leg.ended_s is None else leg.ended_s, 3))
 
     def _store_final_reps(self) -> None:
         """The attempt the end closed (a routine's reps are all stored by the loop, with their indices)."""
