@@ -118,9 +118,9 @@ def score(name: str, truth: dict, report: dict) -> ClipScore:
         got = set(r.get("faults", []))
         s.faults_expected += len(expected)
         s.faults_caught += len(expected & got)
-        if not expected and got:
-            s.false_faults.append(f"{t['side']} rep at {t['start_s']:.1f} s: {', '.join(sorted(got))}")
-        elif expected - got:
+        if got - expected:  # a fault the rep did not have, on a clean rep or beside its real ones
+            s.false_faults.append(f"{t['side']} rep at {t['start_s']:.1f} s: {', '.join(sorted(got - expected))}")
+        if expected - got:
             s.missed.append(f"{t['side']} rep at {t['start_s']:.1f} s missed {', '.join(sorted(expected - got))}")
     for i, t in enumerate(truth_reps):
         if i not in used_t:

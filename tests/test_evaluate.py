@@ -31,7 +31,7 @@ def doc(*reps: dict) -> dict:
 
 def test_exact_match_is_ok() -> None:
     truth = doc(rep("left", 1, 6), rep("right", 8, 13, False, ("hold_too_short",)))
-    report = doc(rep("left", 1.4, 6.2), rep("right", 8.5, 12.8, False, ("hold_too_short", "trunk_lean")))
+    report = doc(rep("left", 1.4, 6.2), rep("right", 8.5, 12.8, False, ("hold_too_short",)))
     s = score("x", truth, report)
     assert s.ok and s.matched == 2 and s.faults_caught == 1
 
@@ -47,6 +47,8 @@ def test_exact_match_is_ok() -> None:
         (doc(rep("left", 1, 6), rep("right", 8, 13, False, ("hold_too_short",)), rep("left", 20, 22, False)),
          "an extra attempt"),
         (doc(rep("left", 1, 6), rep("right", 8, 13, True, ("hold_too_short",))), "counted flag disagrees"),
+        (doc(rep("left", 1, 6), rep("right", 8, 13, False, ("hold_too_short", "trunk_lean"))),
+         "a fault beside the real one: a scolding for what the person did not do"),
     ],
 )
 def test_anything_off_is_not_ok(report: dict, why: str) -> None:
