@@ -27,12 +27,13 @@ at the top is judged on the median of its feature over the hold, and only when t
 (from landmarks the model is sure of) on at least half of the hold; a rule over the attempt must be broken
 without a break for its ``min_duration_s``.
 
-Before any of this, narrow dips of the drive back toward rest are filled (``drive.dip_fill_s``, 0.5 s for
-the leg exercises): a morphological closing (the max over a 0.25 s half-window, then the min of that over
-the same half-window) of each track's signed series. Why: when a lifted leg is hidden or ambiguous (a chair
-in front of the legs, a straight leg seen side-on over the other one), the pose model falls back on its
-prior, a leg at rest, for a few frames: the reading drops toward rest and comes back, and never goes
-further out than the leg is. Over 100 held-out realistic clips such flips lasted 0.1-0.4 s (a drawn 43°
+Before any of this, narrow dips of the drive back toward rest are filled (``drive.dip_fill_s``: 0.5 s for
+the standing leg exercises, 0.8 s for the seated knee extension, where side-on the model may put both
+ankles on the resting foot for longer): a morphological closing (the max over half the window either side,
+then the min of that over the same) of each track's signed series. Why: when a lifted leg is hidden or
+ambiguous (a chair in front of the legs, a straight leg seen side-on over the other one), the pose model
+falls back on its prior, a leg at rest, for a few frames: the reading drops toward rest and comes back, and
+never goes further out than the leg is. Over 100 held-out realistic clips such flips lasted 0.1-0.4 s (a drawn 43°
 hold read 43° → 29° → 20° → 38° within 0.3 s); they broke holds and split attempts. A leg cannot drop from
 its top to rest and come back that fast, but it can lower quickly and stay down: a closing fills a dip only
 when the leg comes back up within the window, and leaves a lowering, a rest and a quick flick (a peak, not a
