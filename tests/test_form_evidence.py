@@ -60,6 +60,9 @@ HOLD_FRAMES = 75  # 2.5 s
      [60.0 if i % 4 == 0 else math.nan for i in range(HOLD_FRAMES)], False),
     ("pointed, the foot seen on two thirds of the hold", [math.nan if i % 3 == 0 else 60.0 for i in range(HOLD_FRAMES)],
      True),
+    # As side-on MediaPipe read a foot drawn at 5° on an untouched held-out clip (808/17): median 47°, its most-up
+    # fifth 39°. The median alone is past the line; the foot is at a right angle.
+    ("a right angle read wandering 30-65°", [30.0 + 35.0 * ((i * 7) % 75) / 74 for i in range(HOLD_FRAMES)], False),
 ])
 def test_toes_rule_fires_on_evidence_only(what: str, plantar: list[float], fault: bool) -> None:
     (rep,) = _seated_rep(plantar)
