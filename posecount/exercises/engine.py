@@ -234,8 +234,9 @@ class RepCounter:
         self._lead_rules = [r for r in spec.rules if r.window == "attempt" and r.lead_s > 0]
         self._lead_s = max((r.lead_s for r in self._lead_rules), default=0.0)
         self._recent: dict[Track, deque[tuple[int, dict[str, float]]]] = {s: deque() for s in self.tracks}
-        self._fill_half_ms = spec.drive.dip_fill_s * 500.0
-        self._fill_ms = spec.drive.dip_fill_s * 1000.0
+        self._fill_ms = spec.drive.dip_fill_s * 1000.0  # the closing's window, and how far the engine looks ahead
+        #: rules on the drive itself, which read the drive as the engine does (its dips filled)
+        self._drive_rules = {r.code for r in spec.rules if r.feature == spec.drive.feature and r.side == "working"}
         self._pending: deque[FeatureFrame] = deque()
         self._series: dict[Track, deque[tuple[int, float]]] = {s: deque() for s in self.tracks}
 
@@ -255,7 +256,7 @@ class RepCounter:
         self._pending.append(frame)
         for track in self.tracks:
             self._series[track].append((frame.timestamp_ms, values[track]))
-        return self._drain(frame.timestamp_ms - 2 * self._fill_half_ms)
+        return self._drain(frame.timestamp_ms - self._fill_ms)
 
     def _drain(self, until_ms: float) -> list[RepEvent]:
         events: list[RepEvent] = []
@@ -263,7 +264,7 @@ class RepCounter:
             frame = self._pending.popleft()
             events.extend(self._step(frame, {track: self._filled(track, frame.timestamp_ms) for track in self.tracks}))
         if self._pending:
-            keep_from = self._pending[0].timestamp_ms - 2 * self._fill_half_ms
+            keep_from = self._pending[0].timestamp_ms - self._fill_ms
             for series in self._series.values():
                 while series and series[0][0] < keep_from:
                     series.popleft()
@@ -274,7 +275,7 @@ class RepCounter:
         max over +-h, then the min of that over +-h) of the signed series. Frames not seen count as the lower
         of the seen values either side of them and the series' ends as their edge value, so a closing never
         raises the frames before a leg is lost or the stream ends."""
-        h = self._fill_half_ms
+        h = self._fill_ms / 2
         pts = [(t, v) for t, v in self._series[track] if abs(t - t_ms) <= 2 * h]
         times = np.asarray([t for t, _ in pts], dtype=np.float64)
         x = np.asarray([v for _, v in pts], dtype=np.float64)
@@ -456,7 +457,7 @@ class RepCounter:
         if not attempt.hold_done and st.hold_s >= self.spec.min_hold_s(track):
             attempt.hold_done = True
             events.append(RepEvent(EventKind.HOLD_COMPLETE, track, t))
-        events.extend(self._live_rules(track, attempt, frame, t))
+        events.extend(self._live_rules(track, attempt, t))
         return events
 
     def _remember(self, track: Track, frame: FeatureFrame) -> None:
@@ -511,12 +512,11 @@ class RepCounter:
     def _record(self, attempt: _Attempt, frame: FeatureFrame, track: Track, value: float) -> None:
         attempt.hold.add(frame.timestamp_ms, value)  # the attempt's samples: its hold tracker keeps them
         for rule in self.spec.rules:
-            # A rule on the drive itself reads the drive as the engine does (its dips filled).
-            own = rule.feature == self.spec.drive.feature and rule.side == "working" and track != "both"
+            own = rule.code in self._drive_rules and track != "both"
             rule_value = self._sign * value if own else _rule_value(rule, frame, track)
             attempt.rule_values.setdefault(rule.code, []).append(rule_value)
 
-    def _live_rules(self, track: Track, attempt: _Attempt, frame: FeatureFrame, t: int) -> list[RepEvent]:
+    def _live_rules(self, track: Track, attempt: _Attempt, t: int) -> list[RepEvent]:
         events = []
         active: list[str] = []
         phase = self.states[track].phase
@@ -524,7 +524,7 @@ class RepCounter:
             if rule.window == "hold" and phase != Phase.HOLDING:
                 attempt.violation_since_ms.pop(rule.code, None)
                 continue
-            value = _rule_value(rule, frame, track)
+            value = attempt.rule_values[rule.code][-1]  # this frame's, as _record kept it for the verdict
             if not (math.isfinite(value) and rule.violated(value)):
                 attempt.violation_since_ms.pop(rule.code, None)
                 continue
