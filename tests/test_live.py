@@ -1057,6 +1057,13 @@ class LiveProcess:
         for reader in self._readers:
             reader.join(timeout_s)
 
+    def close(self) -> None:
+        """The end of a fixture: kill the process if it is still running, collect its output, let go of X."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.wait(30)
+        self.x.close()
+
 
 StartLive = Callable[..., LiveProcess]
 #: ``python -m posecount`` with Python's own Ctrl-C handling even where the test run ignores SIGINT: a job
@@ -1083,10 +1090,7 @@ def start_live(xvfb: XServer, model_path: Path) -> Iterator[StartLive]:
 
     yield start
     for live in started:
-        if live.proc.poll() is None:
-            live.proc.kill()
-        live.wait(30)
-        live.x.close()
+        live.close()
 
 
 def _near(img: np.ndarray, colour: tuple[int, int, int], tol: int) -> np.ndarray:

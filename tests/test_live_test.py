@@ -507,10 +507,7 @@ def start_hud(xvfb: XServer) -> Iterator[Callable[..., HudProcess]]:  # noqa: F8
 
     yield start
     for live in started:
-        if live.proc.poll() is None:
-            live.proc.kill()
-        live.wait(30)
-        live.x.close()
+        live.close()
 
 
 def _replay(name: str) -> list[str]:

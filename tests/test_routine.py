@@ -811,10 +811,7 @@ def live_seed(xvfb: XServer, tmp_path: Path) -> Iterator[tuple[LiveProcess, Path
         live.until(f"a picture in a {SHOWN_WH[0]}x{SHOWN_WH[1]} window", live.drawn)
         yield live, out, db
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        live.wait(30)
-        live.x.close()
+        live.close()
 
 
 #: The screenshots: the routine line the screen is showing (the latest stage line, before and after the shot)
