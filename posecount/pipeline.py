@@ -113,7 +113,7 @@ class Session:
         msg = result.message
         side = self.focus_side(result.features.working_side)
         return OverlayState(
-            title=self.spec.title, drive_label=self.spec.drive.feature.removesuffix("_deg").replace("_", " "),
+            title=self.spec.title, drive_label=self.spec.drive.display_name,
             sides=self.counter.states, start_line=self.counter.start_line(side),
             target_line=self.counter.target_line(side), unit=self.spec.drive.unit, sign=self.spec.drive.sign,
             min_hold_s=self.spec.min_hold_s(side), goal_per_side=self.spec.goal_per_side,

@@ -110,6 +110,11 @@ class DriveSpec(_Frozen):
         """+1 for a rising drive, -1 for a falling one: the engine works on ``sign * value``, which rises."""
         return 1.0 if self.direction == "rise" else -1.0
 
+    @property
+    def display_name(self) -> str:
+        """The drive's name on screen: the feature's, without its unit (``knee_angle_deg``: knee angle)."""
+        return self.feature.removesuffix("_deg").replace("_", " ")
+
     def label(self, name: str) -> str:
         """A threshold's name as a spec in this unit writes it: ``start_deg`` for degrees, else ``start``."""
         return f"{name}_deg" if self.unit == "deg" else name

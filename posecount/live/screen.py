@@ -59,8 +59,7 @@ def coaching_state(session: Session, result: FrameResult | None, spec: ExerciseS
         features = result.features
         state = replace(state, view_issue=features.view_issue if not features.view_ok else None)
     else:
-        label = spec.drive.feature.removesuffix("_deg").replace("_", " ")
-        state = OverlayState(title=spec.title, drive_label=label,
+        state = OverlayState(title=spec.title, drive_label=spec.drive.display_name,
                              sides=session.states, start_line=spec.drive.start,
                              target_line=spec.drive.target, min_hold_s=spec.drive.min_hold_s,
                              unit=spec.drive.unit, sign=spec.drive.sign,
