@@ -25,6 +25,11 @@ class ViewSettings:
     """Thresholds of the set-up check. Ratios are of the torso length (mid-hip to mid-shoulder)."""
 
     min_visibility: float = 0.5
+    #: side-on, the drive's landmarks of a leg are used down to this visibility: MediaPipe's visibility there is
+    #: its belief that the leg it labels the far one is hidden, and it often gives that label to the extended
+    #: near leg (see posecount.features); the leg whose drive is larger is taken either way. A leg's other
+    #: features (the foot's angle) still need min_visibility: a form rule must not scold a guessed foot
+    side_leg_min_visibility: float = 0.2
     front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
     # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still
     # rises and falls with each extension; beyond that the camera is in front and the leg moves toward it
@@ -80,6 +85,9 @@ class FeatureExtractor:
             if f.state is not None and f.state not in self._states:
                 self._states[f.state] = f.state()
         self._facing_votes: deque[int] = deque(maxlen=90)
+        #: how visible a leg's landmarks must be for the leg to be measured
+        self._leg_visibility = (self.settings.side_leg_min_visibility if spec.view == "side"
+                                else self.settings.min_visibility)
         self._view_ok = False
         self._view_issue: str | None = "Step into view"
         self._pending: tuple[bool, str | None, int] | None = None
@@ -138,9 +146,10 @@ class FeatureExtractor:
         return pose.visibility[ankle_i] < self.settings.min_visibility and (
             float(xy[knee_i][1]) + self.settings.hanging_shank_ratio * thigh_px >= h)
 
-    def _in_frame(self, pose: Pose, indices: list[int]) -> bool:
+    def _in_frame(self, pose: Pose, indices: list[int], min_visibility: float | None = None) -> bool:
         """Visible and inside the image: MediaPipe guesses landmarks beyond the frame's edge, often badly."""
-        if min(pose.visibility[indices]) < self.settings.min_visibility:
+        floor = self.settings.min_visibility if min_visibility is None else min_visibility
+        if min(pose.visibility[indices]) < floor:
             return False
         w, h = self.frame_wh
         xy = pose.image_xy[indices]
@@ -149,7 +158,7 @@ class FeatureExtractor:
     # -- one leg ---------------------------------------------------------------------------------------
     def _leg_seen(self, pose: Pose, side: Side) -> bool:
         """The drive's landmarks of this leg are in view; then the stateful features learn from it."""
-        if not self._in_frame(pose, self._drive_landmarks[side]):
+        if not self._in_frame(pose, self._drive_landmarks[side], self._leg_visibility):
             return False
         for state in self._states.values():
             state.observe(pose, side)
@@ -158,7 +167,7 @@ class FeatureExtractor:
     def _measure(self, pose: Pose, side: Side, feature: FeatureDef) -> float:
         """One feature of a seen leg, or NaN unless its own landmarks are in view too."""
         extra = self._extra_landmarks[feature.name, side]
-        if extra and not self._in_frame(pose, extra):
+        if extra and not self._in_frame(pose, extra):  # e.g. the foot: a rule must not scold a guessed one
             return NAN
         return feature.measure(pose, side, self._states)
 
