@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posecount.exercises import get_exercise
-from posecount.exercises.engine import EventKind
+from posecount.exercises.engine import EventKind, FeatureFrame, RepCounter, RepRecord
 from posecount.exercises.hold import HoldRules, HoldTracker
 from posecount.pipeline import replay_track
 
@@ -191,3 +191,47 @@ def test_the_screen_and_the_report_agree_on_every_hold(truth_path: Path) -> None
             assert most <= rep.hold_s + 1e-9, f"{name} {side}: the screen showed {most:.2f} s, the report {rep.hold_s}"
             assert done == rep.counted, f"{name} {side} at {rep.start_s} s: hold complete {done}, counted {rep.counted}"
     assert [(r.side, r.counted) for r in session.counter.reps] == [(r["side"], r["counted"]) for r in truth["reps"]]
+
+
+# -- the seated knee extension, through the whole engine ------------------------------------------------
+SKE = get_exercise("seated-knee-extension")
+SEATED_REST_DEG = 100.0
+
+
+def seated_rep(hold_s: float, *, rise_s: float, lower_s: float, peak_deg: float = 169.0, sway_deg: float = 0.0,
+               sway_hz: float = 0.5, sag_deg_s: float = 0.0) -> Profile:
+    """A seated kick: rest at 100°, a minimum-jerk extension, a plateau (with sway and sag), a lowering."""
+    lift = rep(hold_s, rise_s=rise_s, lower_s=lower_s, peak_deg=peak_deg - SEATED_REST_DEG + REST_DEG,
+               sway_deg=sway_deg, sway_hz=sway_hz, sag_deg_s=sag_deg_s, t0_s=2.0)
+    return lambda t: lift(t) - REST_DEG + SEATED_REST_DEG
+
+
+def seated_reps(profile: Profile, duration_s: float, fps: float = 30.0) -> list[RepRecord]:
+    counter = RepCounter(SKE)
+    for k in range(int(duration_s * fps)):
+        t = k / fps
+        counter.update(FeatureFrame(round(t * 1000), {"left": {SKE.drive.feature: profile(t)},
+                                                      "right": {SKE.drive.feature: math.nan}}, {}))
+    counter.finish(round(duration_s * 1000))
+    return counter.reps
+
+
+@pytest.mark.parametrize("lower_s", [2.5, 3.0, 3.5])
+def test_a_seated_kick_lowered_slowly_without_a_hold_is_not_counted(lower_s: float) -> None:
+    """Straightened in 0.5 s and lowered at once, slowly (held-out 505/13, 808/19): the plateau lasts 0.05 s,
+    far short of the prescribed 1 s. The slow start of a minimum-jerk lowering is the lowering, not a hold."""
+    reps = seated_reps(seated_rep(0.05, rise_s=0.5, lower_s=lower_s), 2.0 + 0.5 + lower_s + 2.5)
+    assert [(r.counted, r.faults) for r in reps] == [(False, ("hold_too_short",))]
+
+
+@pytest.mark.parametrize(("name", "profile"), [
+    ("steady", seated_rep(1.8, rise_s=1.0, lower_s=2.0)),
+    ("sway ±2° at 1 Hz", seated_rep(1.8, rise_s=1.0, lower_s=2.0, sway_deg=2.0, sway_hz=1.0)),
+    ("sway ±2° at 0.3 Hz", seated_rep(1.8, rise_s=1.0, lower_s=2.0, sway_deg=2.0, sway_hz=0.3)),
+    ("tremor ±1.5° at 6 Hz", seated_rep(1.8, rise_s=1.0, lower_s=2.0, sway_deg=1.5, sway_hz=6.0)),
+    ("sag 2.5°/s", seated_rep(1.8, rise_s=1.0, lower_s=2.0, sag_deg_s=2.5)),
+])
+def test_a_seated_hold_of_1_8_s_that_sways_or_sags_is_counted(name: str, profile: Profile) -> None:
+    reps = seated_reps(profile, 12.0)
+    assert [(r.counted, r.faults) for r in reps] == [(True, ())], name
+    assert 1.8 - 0.1 <= reps[0].hold_s <= 1.8 + SLOW_ENDS_S, f"{name}: {reps[0].hold_s:.2f} s"
