@@ -70,7 +70,6 @@ class PoseOptions:
     min_pose_detection_confidence: float = 0.5
     min_pose_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
-    num_threads: int = 0  # 0: let MediaPipe/TFLite decide
 
 
 def quiet_native_logs() -> None:
