@@ -434,3 +434,18 @@ def test_side_on_the_straightened_leg_is_read_though_the_model_calls_it_the_hidd
     features = extractor(Pose(xy, np.zeros((33, 3), np.float32), vis, np.ones(33, np.float32)), 40 * 33)
     assert features.view_ok and features.working_side == "left"  # facing image-left: the near leg is the left
     assert features.frame.sides["left"]["knee_angle_deg"] > 165.0
+
+
+@pytest.mark.parametrize(("frame_h", "advice"), [
+    (480, "The chair hides your feet: turn it or move the camera"),  # feet in the picture, hidden
+    (380, "Step back until your feet are visible"),  # the feet below the picture's bottom edge
+])
+def test_the_set_up_advice_says_why_the_feet_are_not_seen(frame_h: int, advice: str) -> None:
+    """Behind a kitchen chair seen at an angle the model sees both knees but neither foot, inside the picture:
+    stepping back would not help (held-out 707/06, 909/10)."""
+    extractor = FeatureExtractor(get_exercise("side-leg-raise"), (640, frame_h))
+    vis = np.ones(33, np.float32)
+    vis[[LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]] = 0.2
+    pose = Pose(_standing(), np.zeros((33, 3), np.float32), vis, np.ones(33, np.float32))
+    features = [extractor(pose, k * 33) for k in range(30)][-1]
+    assert not features.view_ok and features.view_issue == advice

@@ -213,6 +213,11 @@ class FeatureExtractor:
         # Front-on a chair's back or leg often hides one foot: that leg alone is unseen (its angle is NaN and
         # the engine freezes it), the other is still counted. Only with neither foot in view is the set-up wrong.
         if self.spec.view == "front" and not any(feet_in):
+            # Both feet inside the picture but hidden, the knees seen: stepping back will not help, the chair's
+            # legs or rails are in the way (a kitchen chair seen at an angle, a solid one).
+            knees_seen = any(vis[i] >= s.min_visibility for i in (LM.LEFT_KNEE, LM.RIGHT_KNEE))
+            if knees_seen and all(0 <= xy[i][0] < w and 0 <= xy[i][1] < h for i in feet):
+                return "The chair hides your feet: turn it or move the camera"
             return "Step back until your feet are visible"
         if self.spec.view == "side" and not any(feet_in):
             return "Move back until your whole leg is visible"
