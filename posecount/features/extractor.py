@@ -149,8 +149,10 @@ class FeatureExtractor:
     def _in_frame(self, pose: Pose, indices: list[int], min_visibility: float | None = None) -> bool:
         """Visible and inside the image: MediaPipe guesses landmarks beyond the frame's edge, often badly."""
         floor = self.settings.min_visibility if min_visibility is None else min_visibility
-        if min(pose.visibility[indices]) < floor:
-            return False
+        return bool(min(pose.visibility[indices]) >= floor) and self._inside(pose, indices)
+
+    def _inside(self, pose: Pose, indices: list[int]) -> bool:
+        """Placed inside the image, however visible."""
         w, h = self.frame_wh
         xy = pose.image_xy[indices]
         return bool(np.all((xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)))
@@ -201,22 +203,22 @@ class FeatureExtractor:
     def _check_view(self, pose: Pose) -> str | None:
         s = self.settings
         xy, vis = pose.image_xy, pose.visibility
-        w, h = self.frame_wh
+        h = self.frame_wh[1]
         hip = (xy[LM.LEFT_HIP] + xy[LM.RIGHT_HIP]) / 2
         shoulder = (xy[LM.LEFT_SHOULDER] + xy[LM.RIGHT_SHOULDER]) / 2
         torso = float(np.linalg.norm(shoulder - hip))
         if torso < 1:
             return "Step into view"
         feet = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
-        feet_in = [(0 <= xy[i][0] < w and 0 <= xy[i][1] < h and vis[i] >= s.min_visibility)
-                   or self._below_frame(pose, side) for i, side in zip(feet, SIDES, strict=True)]
+        feet_in = [self._in_frame(pose, [i]) or self._below_frame(pose, side)
+                   for i, side in zip(feet, SIDES, strict=True)]
         # Front-on a chair's back or leg often hides one foot: that leg alone is unseen (its angle is NaN and
         # the engine freezes it), the other is still counted. Only with neither foot in view is the set-up wrong.
         if self.spec.view == "front" and not any(feet_in):
             # Both feet inside the picture but hidden, the knees seen: stepping back will not help, the chair's
             # legs or rails are in the way (a kitchen chair seen at an angle, a solid one).
             knees_seen = any(vis[i] >= s.min_visibility for i in (LM.LEFT_KNEE, LM.RIGHT_KNEE))
-            if knees_seen and all(0 <= xy[i][0] < w and 0 <= xy[i][1] < h for i in feet):
+            if knees_seen and self._inside(pose, feet):
                 return "The chair hides your feet: turn it or move the camera"
             return "Step back until your feet are visible"
         if self.spec.view == "side" and not any(feet_in):
