@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from posecount.exercises.engine import FeatureFrame
+from posecount.exercises.engine import FeatureFrame, RepCounter, RepRecord
 from posecount.exercises.spec import ExerciseSpec, Side
 
 
@@ -64,3 +65,41 @@ def frames(spec: ExerciseSpec, stream: Iterator[tuple[float, dict[Side, float]]]
     for t, angles in stream:
         sides = {s: {spec.drive.feature: a, **(side_extra or {})} for s, a in angles.items()}
         yield FeatureFrame(round(t * 1000), sides, dict(body or {}))
+
+
+def lift(hold_s: float, *, rise_s: float, lower_s: float, peak_deg: float, rest_deg: float, sway_deg: float = 0.0,
+         sway_hz: float = 0.5, sag_deg_s: float = 0.0, t0_s: float = 0.0) -> Callable[[float], float]:
+    """One lift as a function of time: rest until ``t0_s``, a minimum-jerk rise to ``peak_deg``, a plateau of
+    ``hold_s`` (sway or tremor of ``sway_deg`` at ``sway_hz``, sagging ``sag_deg_s``), a minimum-jerk lowering
+    from where the hold ended back to rest."""
+
+    def angle(t: float) -> float:
+        if t < t0_s:
+            return rest_deg
+        if t < t0_s + rise_s:
+            return rest_deg + (peak_deg - rest_deg) * min_jerk((t - t0_s) / rise_s)
+        th = t - t0_s - rise_s
+        if th < hold_s:
+            return peak_deg + sway_deg * math.sin(2 * math.pi * sway_hz * th) - sag_deg_s * th
+        top = peak_deg - sag_deg_s * hold_s
+        return top - (top - rest_deg) * min_jerk((th - hold_s) / lower_s)
+
+    return angle
+
+
+def sampled(angles: Callable[[float], dict[Side, float]], duration_s: float, fps: float = 30.0
+            ) -> Iterator[tuple[float, dict[Side, float]]]:
+    """(t_s, angle per side) every frame of ``duration_s`` at ``fps``."""
+    for k in range(int(duration_s * fps)):
+        yield k / fps, angles(k / fps)
+
+
+def count(spec: ExerciseSpec, stream: Iterable[FeatureFrame]) -> list[RepRecord]:
+    """Every attempt the engine closes on ``stream``, finished at its last frame."""
+    counter = RepCounter(spec)
+    last = 0
+    for frame in stream:
+        counter.update(frame)
+        last = frame.timestamp_ms
+    counter.finish(last)
+    return counter.reps

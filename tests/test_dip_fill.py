@@ -12,10 +12,10 @@ import math
 from collections.abc import Iterator
 
 import pytest
-from anglestreams import Move, frames, profile
+from anglestreams import Move, count, frames, profile
 
 from posecount.exercises import get_exercise
-from posecount.exercises.engine import LOWER_SPAN_FRACTION, EventKind, FeatureFrame, RepCounter, RepRecord
+from posecount.exercises.engine import LOWER_SPAN_FRACTION, EventKind, FeatureFrame, RepCounter
 from posecount.exercises.spec import ExerciseSpec, Side
 
 SLR = get_exercise("side-leg-raise")
@@ -42,16 +42,6 @@ def with_flips(stream: Iterator[tuple[float, dict[Side, float]]], side: Side,
         yield t, angles
 
 
-def run(spec: ExerciseSpec, stream: Iterator[FeatureFrame]) -> list[RepRecord]:
-    counter = RepCounter(spec)
-    last = 0
-    for frame in stream:
-        counter.update(frame)
-        last = frame.timestamp_ms
-    counter.finish(last)
-    return counter.reps
-
-
 # The held 35° lift of Move("left", 35) runs from 3.5 s (2 s lead, 1.5 s rise) to 6.5 s.
 FLIPS: dict[str, list[Flip]] = {
     "to rest, short": [(4.0, 0.15, REST_DEG, "jump"), (5.0, 0.15, REST_DEG, "jump"), (6.0, 0.15, REST_DEG, "jump")],
@@ -66,9 +56,9 @@ FLIPS: dict[str, list[Flip]] = {
 @pytest.mark.parametrize("flips", FLIPS.values(), ids=FLIPS.keys())
 def test_a_held_leg_whose_reading_flips_toward_rest_is_held(flips: list[Flip]) -> None:
     move = Move("left", 35, hold_s=3.0)
-    reps = run(SLR, frames(SLR, with_flips(profile([move], REST_DEG), "left", flips)))
+    reps = count(SLR, frames(SLR, with_flips(profile([move], REST_DEG), "left", flips)))
     assert [(r.side, r.counted, r.faults) for r in reps] == [("left", True, ())]
-    clean = run(SLR, frames(SLR, profile([move], REST_DEG)))  # the same motion read without a glitch
+    clean = count(SLR, frames(SLR, profile([move], REST_DEG)))  # the same motion read without a glitch
     assert reps[0].hold_s == pytest.approx(clean[0].hold_s, abs=2 / 30)
 
 
@@ -76,14 +66,14 @@ def test_a_held_leg_whose_reading_flips_toward_rest_is_held(flips: list[Flip]) -
 def test_without_the_filling_those_flips_cost_the_rep(case: str) -> None:
     """What the filling is for: read as they come, the longer or repeated flips break the hold."""
     move = Move("left", 35, hold_s=3.0)
-    raw = run(without_fill(SLR), frames(SLR, with_flips(profile([move], REST_DEG), "left", FLIPS[case])))
+    raw = count(without_fill(SLR), frames(SLR, with_flips(profile([move], REST_DEG), "left", FLIPS[case])))
     assert not any(r.counted for r in raw)
 
 
 def test_a_fast_lowering_that_stays_down_is_still_too_fast() -> None:
     moves = [Move("left", 35, hold_s=3.0, lower_s=0.5)]  # drawn: lowered in 0.5 s, under the 1 s asked
-    reps = run(SLR, frames(SLR, profile(moves, REST_DEG)))
-    raw = run(without_fill(SLR), frames(SLR, profile(moves, REST_DEG)))
+    reps = count(SLR, frames(SLR, profile(moves, REST_DEG)))
+    raw = count(without_fill(SLR), frames(SLR, profile(moves, REST_DEG)))
     assert [(r.counted, r.faults) for r in reps] == [(True, ("lowered_too_fast",))]
     assert reps[0].lower_s == pytest.approx(raw[0].lower_s, abs=1 / 30)
     assert reps[0].lower_s == pytest.approx(0.5, abs=0.1)
@@ -92,7 +82,7 @@ def test_a_fast_lowering_that_stays_down_is_still_too_fast() -> None:
 def test_a_flick_after_a_rep_stays_a_flick_and_a_short_rest_keeps_two_reps() -> None:
     moves = [Move("left", 35, rest_s=1.0), Move("left", 32, rise_s=0.15, hold_s=0.0, lower_s=0.15, rest_s=0.7),
              Move("left", 36)]
-    reps = run(SLR, frames(SLR, profile(moves, REST_DEG)))
+    reps = count(SLR, frames(SLR, profile(moves, REST_DEG)))
     assert [r.counted for r in reps] == [True, False, True]
     assert "hold_too_short" in reps[1].faults
 
@@ -108,7 +98,7 @@ def test_a_leg_lost_right_after_it_came_down_ends_its_rep() -> None:
             yield f
 
     moves = [Move("left", 35, hold_s=3.0, lower_s=1.5, rest_s=3.0)]
-    reps = run(SLR, lost_after(frames(SLR, profile(moves, REST_DEG)), 8_300))  # down at 8.0 s, then lost
+    reps = count(SLR, lost_after(frames(SLR, profile(moves, REST_DEG)), 8_300))  # down at 8.0 s, then lost
     assert [(r.counted, r.faults) for r in reps] == [(True, ())]
 
 
@@ -131,7 +121,7 @@ def test_a_flick_is_timed_on_its_way_down(rise_s: float, lower_s: float) -> None
     """A flick's top can pass as "held" for a frame while the leg is still on its way up (the slope over the
     hold's window straddles rise and fall); its lowering is still timed from the top, on the way down."""
     moves = [Move("left", 33, rise_s=rise_s, hold_s=0.0, lower_s=lower_s, rest_s=2.0)]
-    (rep,) = run(SLR, frames(SLR, profile(moves, REST_DEG)))
+    (rep,) = count(SLR, frames(SLR, profile(moves, REST_DEG)))
     one_frame_s = (1 / 30) / LOWER_SPAN_FRACTION  # the measured span is whole frames, then scaled
     assert rep.lower_s == pytest.approx(lower_s, abs=one_frame_s)
     assert not rep.counted and "lowered_too_fast" in rep.faults

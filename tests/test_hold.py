@@ -14,12 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from anglestreams import count, frames, lift, min_jerk, sampled
 from conftest import committed_landmarks, sample_truths
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posecount.exercises import get_exercise
-from posecount.exercises.engine import EventKind, FeatureFrame, RepCounter, RepRecord
+from posecount.exercises.engine import EventKind, RepRecord
 from posecount.exercises.hold import HoldRules, HoldTracker
 from posecount.pipeline import replay_track
 
@@ -34,27 +35,11 @@ SLOW_ENDS_S = 0.7
 Profile = Callable[[float], float]
 
 
-def min_jerk(x: float) -> float:
-    x = min(max(x, 0.0), 1.0)
-    return 10 * x**3 - 15 * x**4 + 6 * x**5
-
-
 def rep(hold_s: float, *, rise_s: float = 1.3, lower_s: float = 2.0, peak_deg: float = PEAK_DEG,
         sway_deg: float = 0.0, sway_hz: float = 0.5, sag_deg_s: float = 0.0, t0_s: float = 0.5) -> Profile:
     """A lift from rest, a plateau of ``hold_s`` (with sway/tremor and sag), a lowering back to rest."""
-
-    def angle(t: float) -> float:
-        if t < t0_s:
-            return REST_DEG
-        if t < t0_s + rise_s:
-            return REST_DEG + (peak_deg - REST_DEG) * min_jerk((t - t0_s) / rise_s)
-        th = t - t0_s - rise_s
-        if th < hold_s:
-            return peak_deg + sway_deg * math.sin(2 * math.pi * sway_hz * th) - sag_deg_s * th
-        top = peak_deg - sag_deg_s * hold_s
-        return top - (top - REST_DEG) * min_jerk((th - hold_s) / lower_s)
-
-    return angle
+    return lift(hold_s, rise_s=rise_s, lower_s=lower_s, peak_deg=peak_deg, rest_deg=REST_DEG, sway_deg=sway_deg,
+                sway_hz=sway_hz, sag_deg_s=sag_deg_s, t0_s=t0_s)
 
 
 def measure(profile: Profile, duration_s: float = 9.0, fps: float = 30.0,
@@ -201,19 +186,12 @@ SEATED_REST_DEG = 100.0
 def seated_rep(hold_s: float, *, rise_s: float, lower_s: float, peak_deg: float = 169.0, sway_deg: float = 0.0,
                sway_hz: float = 0.5, sag_deg_s: float = 0.0) -> Profile:
     """A seated kick: rest at 100°, a minimum-jerk extension, a plateau (with sway and sag), a lowering."""
-    lift = rep(hold_s, rise_s=rise_s, lower_s=lower_s, peak_deg=peak_deg - SEATED_REST_DEG + REST_DEG,
-               sway_deg=sway_deg, sway_hz=sway_hz, sag_deg_s=sag_deg_s, t0_s=2.0)
-    return lambda t: lift(t) - REST_DEG + SEATED_REST_DEG
+    return lift(hold_s, rise_s=rise_s, lower_s=lower_s, peak_deg=peak_deg, rest_deg=SEATED_REST_DEG,
+                sway_deg=sway_deg, sway_hz=sway_hz, sag_deg_s=sag_deg_s, t0_s=2.0)
 
 
-def seated_reps(profile: Profile, duration_s: float, fps: float = 30.0) -> list[RepRecord]:
-    counter = RepCounter(SKE)
-    for k in range(int(duration_s * fps)):
-        t = k / fps
-        counter.update(FeatureFrame(round(t * 1000), {"left": {SKE.drive.feature: profile(t)},
-                                                      "right": {SKE.drive.feature: math.nan}}, {}))
-    counter.finish(round(duration_s * 1000))
-    return counter.reps
+def seated_reps(profile: Profile, duration_s: float) -> list[RepRecord]:
+    return count(SKE, frames(SKE, sampled(lambda t: {"left": profile(t), "right": math.nan}, duration_s)))
 
 
 @pytest.mark.parametrize("lower_s", [2.5, 3.0, 3.5])

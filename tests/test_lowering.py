@@ -10,62 +10,42 @@ import math
 from collections.abc import Callable
 
 import pytest
+from anglestreams import count, frames, lift, sampled
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posecount.exercises import get_exercise
-from posecount.exercises.engine import FeatureFrame, RepCounter, RepRecord
+from posecount.exercises.engine import RepRecord
+from posecount.exercises.spec import Side
 
 SLR = get_exercise("side-leg-raise")
 REST_DEG, FPS = 3.0, 30.0
 
 
-def min_jerk(x: float) -> float:
-    x = min(max(x, 0.0), 1.0)
-    return 10 * x**3 - 15 * x**4 + 6 * x**5
-
-
-def lift(peak_deg: float, hold_s: float, sag_deg_s: float, lower_s: float, t0_s: float = 2.0,
-         rise_s: float = 1.5) -> Callable[[float], float]:
-    """Rest, a minimum-jerk lift, a hold sagging at ``sag_deg_s``, a minimum-jerk lowering from where the hold
-    ended."""
-    top = peak_deg - sag_deg_s * hold_s
-
-    def angle(t: float) -> float:
-        u = t - t0_s
-        if u < 0:
-            return REST_DEG
-        if u < rise_s:
-            return REST_DEG + (peak_deg - REST_DEG) * min_jerk(u / rise_s)
-        if u < rise_s + hold_s:
-            return peak_deg - sag_deg_s * (u - rise_s)
-        return top - (top - REST_DEG) * min_jerk((u - rise_s - hold_s) / lower_s)
-
-    return angle
+def down(peak_deg: float, hold_s: float, sag_deg_s: float, lower_s: float) -> Callable[[float], float]:
+    """Rest, a 1.5 s lift from 2 s, a hold sagging at ``sag_deg_s``, a lowering from where the hold ended."""
+    return lift(hold_s, rise_s=1.5, lower_s=lower_s, peak_deg=peak_deg, rest_deg=REST_DEG, sag_deg_s=sag_deg_s,
+                t0_s=2.0)
 
 
 def reps(angle: Callable[[float], float], duration_s: float, seen: Callable[[float], bool] = lambda t: True,
          fps: float = FPS) -> list[RepRecord]:
-    counter = RepCounter(SLR)
-    for k in range(int(duration_s * fps)):
-        t = k / fps
-        value = angle(t) if seen(t) else math.nan
-        counter.update(FeatureFrame(round(t * 1000), {"left": {SLR.drive.feature: value},
-                                                      "right": {SLR.drive.feature: REST_DEG}}, {}))
-    counter.finish(round(duration_s * 1000))
-    return counter.reps
+    def angles(t: float) -> dict[Side, float]:
+        return {"left": angle(t) if seen(t) else math.nan, "right": REST_DEG}
+
+    return count(SLR, frames(SLR, sampled(angles, duration_s, fps)))
 
 
 def test_a_sagging_hold_dropped_to_rest_is_lowered_too_fast() -> None:
     """41° sagging 3°/s over a 3.2 s hold to 31.4°, then down in 0.4 s (as held-out 707/12): the hold sank
     below 80 % of the way from the peak, so timing from that line started in the sag and read 3 s."""
-    (rep,) = reps(lift(41.0, 3.2, 3.0, 0.4), 10.0)
+    (rep,) = reps(down(41.0, 3.2, 3.0, 0.4), 10.0)
     assert rep.counted and rep.faults == ("lowered_too_fast",)
     assert 0.3 <= rep.lower_s <= 0.8  # two or three frames a half at 30 fps: each half is ±1 frame
 
 
 def test_a_sagging_hold_lowered_slowly_is_not_scolded() -> None:
-    (rep,) = reps(lift(41.0, 3.2, 3.0, 2.0), 12.0)
+    (rep,) = reps(down(41.0, 3.2, 3.0, 2.0), 12.0)
     assert rep.counted and rep.faults == ()
     assert rep.lower_s >= 1.6
 
@@ -74,7 +54,7 @@ def test_a_slow_lowering_that_the_model_snaps_to_rest_behind_a_chair_is_not_scol
     """Lowered over 2.4 s; once it passes behind the chair's seat (below 26°) the model reads the leg at rest
     within 0.13 s (samples/realistic/slr_chair_kitchen_angle). The first half of the lowering is read right,
     and it says slow."""
-    drawn = lift(35.0, 3.0, 0.0, 2.4)
+    drawn = down(35.0, 3.0, 0.0, 2.4)
     snap_s = next(k / 1000 for k in range(6500, 12000) if drawn(k / 1000) < 26.0)
 
     def read(t: float) -> float:
@@ -89,7 +69,7 @@ def test_a_slow_lowering_that_the_model_snaps_to_rest_behind_a_chair_is_not_scol
 def test_a_leg_lifted_before_its_rest_was_seen_is_measured_from_the_usual_rest() -> None:
     """The feet hidden behind a chair at rest, so the leg's rest is never seen before it lifts: its lowering
     is measured to the exercise's usual rest (3°), not to the start line (10°)."""
-    (rep,) = reps(lift(36.0, 3.0, 1.5, 2.4), 12.0, seen=lambda t: t >= 2.6)
+    (rep,) = reps(down(36.0, 3.0, 1.5, 2.4), 12.0, seen=lambda t: t >= 2.6)
     assert rep.rest == SLR.drive.rest
     assert rep.counted and rep.faults == ()
 
@@ -102,7 +82,7 @@ def test_the_lowering_is_timed_as_drawn(lower_s: float, sag_deg_s: float, peak_d
     """A minimum-jerk lowering from a steady or sagging hold is scolded exactly when it took less than the
     prescribed 1 s; from a steady hold it is timed within a frame or two of its drawn length. (From a hold
     that sagged a little, the lines are still the peak's, so a slow lowering reads up to ~30 % long.)"""
-    (rep,) = reps(lift(peak_deg, 3.0, sag_deg_s, lower_s), 6.5 + lower_s + 2.5, fps=fps)
+    (rep,) = reps(down(peak_deg, 3.0, sag_deg_s, lower_s), 6.5 + lower_s + 2.5, fps=fps)
     assert rep.counted
     assert ("lowered_too_fast" in rep.faults) == (lower_s < 1.0)
     if sag_deg_s == 0.0:
