@@ -521,7 +521,7 @@ def main() -> int:
         if args.landmarks:
             args.landmarks.mkdir(parents=True, exist_ok=True)
             for clip in sorted(clips.glob("holdout_*.mp4")):
-                record_track(clip, options).save_npz(args.landmarks / f"{clip.stem}.npz")
+                record_track(clip, replace(options, silhouette=True)).save_npz(args.landmarks / f"{clip.stem}.npz")
             results = evaluate_directory(clips, None, results_dir, landmarks_dir=args.landmarks)
         else:
             results = evaluate_directory(clips, options, results_dir)

@@ -232,7 +232,8 @@ def pose(
     min_detection_confidence: DetConfOpt = 0.5,
     min_tracking_confidence: TrackConfOpt = 0.5,
 ) -> None:
-    """Landmarks of every frame (33 MediaPipe landmarks, pixels and world metres) to landmarks.npz/.csv."""
+    """Landmarks of every frame (33 MediaPipe landmarks, pixels and world metres, and each foot's direction
+    from the silhouette) to landmarks.npz/.csv."""
     from posecount.pipeline import run_pose_extraction
 
     options = _pose_options(model, min_detection_confidence, min_tracking_confidence)

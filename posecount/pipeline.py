@@ -173,6 +173,12 @@ class Session:
 
 
 # -- posecount pose -------------------------------------------------------------------------------------
+def options_for(specs: Iterable[ExerciseSpec], options: PoseOptions) -> PoseOptions:
+    """The landmarker options for counting ``specs``: the silhouette is asked for (at ~1.3 ms a frame)
+    when one of them reads it, and kept if ``options`` already ask for it."""
+    return replace(options, silhouette=options.silhouette or any(spec.needs_silhouette for spec in specs))
+
+
 def estimate_poses(frames: Iterable[Frame], options: PoseOptions) -> Iterator[tuple[Frame, Pose | None]]:
     """Run the landmarker over frames (closing it however the loop ends)."""
     with PoseEstimator(options) as estimator:
@@ -186,7 +192,7 @@ def record_track(video: Path, options: PoseOptions, on_start: Callable[[SourceIn
     with VideoFileSource(video) as source:
         if on_start:
             on_start(source.info)
-        recorder = PoseRecorder(source.info)
+        recorder = PoseRecorder(source.info, silhouette=options.silhouette)
         for frame, pose in estimate_poses(source, options):
             recorder.add(frame.index, frame.timestamp_ms, pose)
             if on_frame:
@@ -197,9 +203,10 @@ def record_track(video: Path, options: PoseOptions, on_start: Callable[[SourceIn
 def run_pose_extraction(video: Path, out_dir: Path, options: PoseOptions,
                         on_start: Callable[[SourceInfo], None] | None = None,
                         on_frame: ProgressFn | None = None) -> PoseTrack:
-    """Landmarks of every frame → ``out_dir/landmarks.npz`` and ``landmarks.csv``."""
+    """Landmarks of every frame → ``out_dir/landmarks.npz`` and ``landmarks.csv``, with the silhouette's
+    foot directions, so that the recording replays every exercise."""
     ensure_writable_dir(out_dir)
-    track = record_track(video, options, on_start, on_frame)
+    track = record_track(video, replace(options, silhouette=True), on_start, on_frame)
     track.save_npz(Path(out_dir) / "landmarks.npz")
     track.save_csv(Path(out_dir) / "landmarks.csv")
     return track
@@ -246,8 +253,13 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
         if write_video:  # H.264 on the source's own timestamps: plays in browsers, in sync with VFR sources
             writer = stack.enter_context(H264Writer(stack.enter_context(atomic_path(out_dir / "annotated.mp4")),
                                                     (info.width, info.height), info.fps))
-        pairs = stack.enter_context(contextlib.closing(  # closes the landmarker however the loop ends
-            _replay(source, landmarks) if landmarks is not None else estimate_poses(source, options)))
+        if landmarks is not None:
+            poses = _replay(source, landmarks)
+        else:
+            if options is None:
+                raise ValueError("run_analysis needs pose options or landmarks")
+            poses = estimate_poses(source, options_for([spec], options))
+        pairs = stack.enter_context(contextlib.closing(poses))  # closes the landmarker however the loop ends
         frames_read = 0
         for frame, raw_pose in pairs:
             result = session.step(frame.index, frame.timestamp_ms, raw_pose)
@@ -271,14 +283,22 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     scored = None
     if test is not None and recorder is not None:
         scored = recorder.score(session.counter, spec.tracks[0], test.start_s, age=test.age, sex=test.sex)
+    warnings = session.warnings(mean_fps)
+    if landmarks is not None and landmarks.foot_axis_deg is None and spec.needs_silhouette:
+        warnings.append(_NO_SILHOUETTE)
     report = Report(exercise=spec.name, source=_relative_info(info, video), frames_read=frames_read, reps=reps,
                     tracks=spec.tracks, unit=spec.drive.unit, test=scored,
                     pose_detected_fraction=session.tally.pose_frames / max(1, session.tally.frames),
-                    warnings=session.warnings(mean_fps), made_with=made_with, settings=settings)
+                    warnings=warnings, made_with=made_with, settings=settings)
     write_timeline(out_dir / "timeline.png", spec, frames_csv, reps)
     report.write_reps_csv(out_dir / "reps.csv")
     report.write_json(out_dir / "report.json")  # last: its presence means the run completed
     return report
+
+
+#: A replayed recording made without the silhouette cannot give what the spec reads from it.
+_NO_SILHOUETTE = ("the landmarks recording has no silhouette (made before `posecount pose` kept it), so the "
+                  "foot's angle was not measured and its form rule not judged; record it again to judge it")
 
 
 def _replay(source: Iterable[Frame], track: PoseTrack) -> Iterator[tuple[Frame, Pose | None]]:
@@ -319,6 +339,7 @@ __all__ = [
     "FunctionTestRequest",
     "Session",
     "estimate_poses",
+    "options_for",
     "record_track",
     "replay_track",
     "run_analysis",

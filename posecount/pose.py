@@ -1,6 +1,8 @@
 """The pose stage: a MediaPipe PoseLandmarker in VIDEO mode. Frame in, :class:`Pose` (or None) out.
 
 MediaPipe does no smoothing across frames in the Tasks API; that is :mod:`posecount.smoothing`'s job.
+Asked for the silhouette too (:attr:`PoseOptions.silhouette`), it reads each foot's direction from the
+segmentation mask (:mod:`posecount.silhouette`) and keeps only that, not the mask.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import cv2
 import numpy as np
 
 from posecount.errors import ModelError
+from posecount.silhouette import foot_axes_deg
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +54,16 @@ class Pose:
     world_xyz:  (33, 3) float32, metres, origin between the hips (x right, y down, z toward the camera)
     visibility: (33,) float32 in [0, 1], how likely the landmark is visible (not occluded)
     presence:   (33,) float32 in [0, 1], how likely the landmark is inside the frame
+    foot_axis_deg: (2,) float32, the left and the right foot's direction read from the silhouette
+                (:func:`posecount.silhouette.foot_axes_deg`; NaN where not found), or None when the
+                landmarker was not asked for the silhouette
     """
 
     image_xy: np.ndarray
     world_xyz: np.ndarray
     visibility: np.ndarray
     presence: np.ndarray
+    foot_axis_deg: np.ndarray | None = None
 
     def visible(self, index: int, threshold: float = 0.5) -> bool:
         return bool(self.visibility[index] >= threshold)
@@ -70,6 +77,8 @@ class PoseOptions:
     min_pose_detection_confidence: float = 0.5
     min_pose_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
+    #: also ask for the person's silhouette and read each foot's direction from it (~1.3 ms a frame more)
+    silhouette: bool = False
 
 
 def quiet_native_logs() -> None:
@@ -126,6 +135,7 @@ class PoseEstimator:
             min_pose_detection_confidence=options.min_pose_detection_confidence,
             min_pose_presence_confidence=options.min_pose_presence_confidence,
             min_tracking_confidence=options.min_tracking_confidence,
+            output_segmentation_masks=options.silhouette,
         )
         try:
             with _native_stderr_to_log():
@@ -160,7 +170,12 @@ class PoseEstimator:
         world_xyz = np.array([(lm.x, lm.y, lm.z) for lm in world], dtype=np.float32)
         visibility = np.array([lm.visibility or 0.0 for lm in norm], dtype=np.float32)
         presence = np.array([lm.presence or 0.0 for lm in norm], dtype=np.float32)
-        return Pose(image_xy=image_xy, world_xyz=world_xyz, visibility=visibility, presence=presence)
+        feet = None
+        if result.segmentation_masks:
+            mask = result.segmentation_masks[0].numpy_view().reshape(h, w) > 0.5
+            feet = foot_axes_deg(mask, image_xy)
+        return Pose(image_xy=image_xy, world_xyz=world_xyz, visibility=visibility, presence=presence,
+                    foot_axis_deg=feet)
 
     def close(self) -> None:
         self._landmarker.close()

@@ -1,10 +1,10 @@
 """A cache of pose recordings, so the model runs once per video however often the video is analysed.
 
-A recording (:class:`~posecount.recording.PoseTrack`) is determined by five things, and its key is the
-SHA-256 of all five: the video's bytes, the model file's bytes, the version of mediapipe that ran it, the
-video decoder's (PyAV's) version, and the landmarker's confidences. Change any one (a re-encoded clip,
-another model, a mediapipe or decoder upgrade) and
-the key changes, so a stale recording is never replayed; it simply stops being found.
+A recording (:class:`~posecount.recording.PoseTrack`) is determined by six things, and its key is the
+SHA-256 of all six: the video's bytes, the model file's bytes, the version of mediapipe that ran it, the
+video decoder's (PyAV's) version, the landmarker's confidences, and whether it read the silhouette.
+Change any one (a re-encoded clip, another model, a mediapipe or decoder upgrade) and the key changes, so a
+stale recording is never replayed; it simply stops being found.
 
 Files are ``DIR/STEM-KEY.npz`` in the ``posecount pose`` format, written whole or not at all. Processes
 that ask for the same recording at once (test workers, batch jobs) take a lock per key, so one of them
@@ -30,7 +30,7 @@ from posecount.recording import PoseTrack
 log = logging.getLogger(__name__)
 
 #: Bump when what a recording holds changes (a new array, another meaning): old files stop being found.
-RECORDING_FORMAT = 1
+RECORDING_FORMAT = 2
 
 
 @functools.cache
@@ -71,6 +71,7 @@ def recording_key(video: Path, options: PoseOptions) -> str:
         "decoder": decoder_version(),
         "confidences": [options.min_pose_detection_confidence, options.min_pose_presence_confidence,
                         options.min_tracking_confidence],
+        "silhouette": options.silhouette,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

@@ -13,6 +13,10 @@ image_xy           (N, 33, 2) float32 pixels, x right, y down (NaN where not det
 world_xyz          (N, 33, 3) float32 metres, origin between the hips (NaN where not detected)
 visibility         (N, 33) float32    0..1 (NaN where not detected)
 presence           (N, 33) float32    0..1 (NaN where not detected)
+foot_axis_deg      (N, 2) float32     only when recorded with the silhouette (``posecount pose
+                                      --silhouette``): the left and the right foot's direction read from
+                                      the segmentation mask, degrees, ``atan2(dy, dx)`` in the image
+                                      (NaN where not found; see :mod:`posecount.silhouette`)
 landmark_names     (33,) str
 source             () str             JSON: path, fps, frames, width, height
 =================  =================  ==========================================================
@@ -20,11 +24,13 @@ source             () str             JSON: path, fps, frames, width, height
 A *compact* file (``save_npz(path, compact=True)``; how the samples' recordings are committed) keeps
 ``frame``, ``timestamp_ms``, ``detected``, ``landmark_names`` and ``source``, and for the detected frames
 only, as integer steps from the previous detected frame (which compress about three times better):
-``image_xy_dpx`` (1/10 px), ``world_xyz_mm`` (1 mm), ``visibility_e3`` and ``presence_e3`` (1/1000).
+``image_xy_dpx`` (1/10 px), ``world_xyz_mm`` (1 mm), ``visibility_e3`` and ``presence_e3`` (1/1000);
+``foot_axis_deg``, when there is one, is kept as it is.
 :meth:`PoseTrack.load` reads both kinds.
 
 ``landmarks.csv``: one row per frame, ``frame, t_s, detected``, then for every landmark NAME the columns
-``NAME_x_px, NAME_y_px, NAME_wx_m, NAME_wy_m, NAME_wz_m, NAME_visibility`` (empty where not detected).
+``NAME_x_px, NAME_y_px, NAME_wx_m, NAME_wy_m, NAME_wz_m, NAME_visibility`` (empty where not detected);
+recorded with the silhouette, then ``left_foot_axis_deg, right_foot_axis_deg`` (empty where not found).
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ class PoseTrack:
     world_xyz: np.ndarray
     visibility: np.ndarray
     presence: np.ndarray
+    foot_axis_deg: np.ndarray | None = None  # (N, 2), recorded with the silhouette only
 
     def __len__(self) -> int:
         return int(self.frame.shape[0])
@@ -62,7 +69,8 @@ class PoseTrack:
     def pose(self, i: int) -> Pose | None:
         if not self.detected[i]:
             return None
-        return Pose(self.image_xy[i], self.world_xyz[i], self.visibility[i], self.presence[i])
+        feet = None if self.foot_axis_deg is None else self.foot_axis_deg[i]
+        return Pose(self.image_xy[i], self.world_xyz[i], self.visibility[i], self.presence[i], feet)
 
     def __iter__(self) -> Iterator[tuple[int, int, Pose | None]]:
         """(frame index, timestamp_ms, pose or None) for every frame."""
@@ -82,6 +90,8 @@ class PoseTrack:
         else:
             arrays = {"image_xy": self.image_xy, "world_xyz": self.world_xyz, "visibility": self.visibility,
                       "presence": self.presence}
+        if self.foot_axis_deg is not None:
+            arrays["foot_axis_deg"] = self.foot_axis_deg.astype(np.float32)
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(
                 fh, frame=self.frame, timestamp_ms=self.timestamp_ms, detected=self.detected,
@@ -93,6 +103,9 @@ class PoseTrack:
         for name in LANDMARK_NAMES:
             header += [f"{name}_x_px", f"{name}_y_px", f"{name}_wx_m", f"{name}_wy_m", f"{name}_wz_m",
                        f"{name}_visibility"]
+        feet = self.foot_axis_deg
+        if feet is not None:
+            header += ["left_foot_axis_deg", "right_foot_axis_deg"]
         with atomic_open(path, "w", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(header)
@@ -106,6 +119,8 @@ class PoseTrack:
                                 f"{self.visibility[i, j]:.3f}"]
                 else:
                     row += [""] * (6 * NUM_LANDMARKS)
+                if feet is not None:
+                    row += ["" if not np.isfinite(v) else f"{v:.1f}" for v in feet[i]]
                 writer.writerow(row)
 
     @classmethod
@@ -119,6 +134,8 @@ class PoseTrack:
                               for name, unit, per_unit in _COMPACT}
                 else:
                     arrays = {name: data[name] for name, _, _ in _COMPACT}
+                if "foot_axis_deg" in data:
+                    arrays["foot_axis_deg"] = data["foot_axis_deg"]
                 return cls(source=SourceInfo(**info), frame=data["frame"], timestamp_ms=data["timestamp_ms"],
                            detected=detected, **arrays)
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -149,10 +166,12 @@ def _info_dict(info: SourceInfo) -> dict[str, object]:
 
 
 class PoseRecorder:
-    """Collects per-frame poses into a :class:`PoseTrack`."""
+    """Collects per-frame poses into a :class:`PoseTrack`; with ``silhouette`` (the landmarker read it) the
+    track has ``foot_axis_deg`` even if no frame had a person."""
 
-    def __init__(self, source: SourceInfo) -> None:
+    def __init__(self, source: SourceInfo, silhouette: bool = False) -> None:
         self.source = source
+        self.silhouette = silhouette
         self._frames: list[int] = []
         self._ts: list[int] = []
         self._poses: list[Pose | None] = []
@@ -169,11 +188,16 @@ class PoseRecorder:
         vis = np.full((n, NUM_LANDMARKS), np.nan, np.float32)
         pres = np.full((n, NUM_LANDMARKS), np.nan, np.float32)
         detected = np.zeros(n, bool)
+        feet = None
+        if self.silhouette or any(pose is not None and pose.foot_axis_deg is not None for pose in self._poses):
+            feet = np.full((n, 2), np.nan, np.float32)
         for i, pose in enumerate(self._poses):
             if pose is not None:
                 detected[i] = True
                 xy[i], world[i], vis[i], pres[i] = pose.image_xy, pose.world_xyz, pose.visibility, pose.presence
+                if feet is not None and pose.foot_axis_deg is not None:
+                    feet[i] = pose.foot_axis_deg
         info = SourceInfo(path=self.source.path, fps=self.source.fps, frames=n, width=self.source.width,
                           height=self.source.height)
         return PoseTrack(info, np.array(self._frames, np.int64), np.array(self._ts, np.int64), detected, xy, world,
-                         vis, pres)
+                         vis, pres, feet)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from posecount.errors import ConfigError
-from posecount.pose import Pose
+from posecount.pose import LM, Pose
 
 # Landmark indices of each leg (hip, knee, ankle, heel, foot index), left then right.
 LEFT_LEG = (23, 25, 27, 29, 31)
@@ -128,8 +128,11 @@ def unswap_legs(pose: Pose, previous: Pose | None) -> Pose:
             order[left], order[right] = right, left
     if np.array_equal(order, np.arange(len(cur))):
         return pose
+    feet = pose.foot_axis_deg
+    if feet is not None and order[LM.LEFT_ANKLE] == LM.RIGHT_ANKLE:  # each foot was found at its ankle
+        feet = feet[::-1].copy()
     return Pose(image_xy=pose.image_xy[order], world_xyz=pose.world_xyz[order],
-                visibility=pose.visibility[order], presence=pose.presence[order])
+                visibility=pose.visibility[order], presence=pose.presence[order], foot_axis_deg=feet)
 
 
 class PoseSmoother:

@@ -27,24 +27,6 @@ SAMPLE_SETS: tuple[tuple[Path, Path], ...] = ((SAMPLES, COMMITTED_LANDMARKS), (R
 
 RecordFn = Callable[[Path], PoseTrack]
 
-#: A fault of a sample's truth that the analysis does not raise, on purpose, and why: the clip is otherwise
-#: exact, and the tests check both (the miss, and nothing else off). The truth stays the drawn motion's.
-KNOWN_MISSES: dict[str, tuple[str, str]] = {
-    "ske_toes_not_up": ("toes_not_up", "side-on, MediaPipe reads a neutral foot anywhere up to 44° and these "
-                        "pointed feet (42°, 45° drawn) at 35°; the seated exercise raises toes_not_up only past "
-                        "45°, above any neutral foot (seated-knee-extension.toml), so it cannot scold a clean rep"),
-}
-
-
-def truth_less_known_misses(name: str, truth: dict) -> dict:
-    """``truth`` without the fault the analysis misses on purpose on sample ``name`` (see KNOWN_MISSES)."""
-    if name not in KNOWN_MISSES:
-        return truth
-    code = KNOWN_MISSES[name][0]
-    assert any(code in r.get("faults", []) for r in truth["reps"]), f"{name}: stale KNOWN_MISSES entry"
-    return {**truth, "reps": [{**r, "faults": [f for f in r.get("faults", []) if f != code]} for r in truth["reps"]]}
-
-
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The verified full pose model. Built into the checkout's models/ on first use, reused after."""
@@ -55,12 +37,13 @@ def model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def recorded(model_path: Path) -> RecordFn:
-    """``recorded(clip)``: the current model's :class:`PoseTrack` of ``clip`` (made once, then replayed)."""
+    """``recorded(clip)``: the current model's :class:`PoseTrack` of ``clip`` (made once, then replayed), with
+    the silhouette, as ``posecount pose`` records it, so that it replays every exercise."""
     from posecount.pose import PoseOptions
     from posecount.posecache import PoseCache
 
     cache = PoseCache(Path(os.environ.get("POSECOUNT_TEST_CACHE", ROOT / ".pytest_cache" / "posecount-poses")))
-    options = PoseOptions(model_path=model_path)
+    options = PoseOptions(model_path=model_path, silhouette=True)
     return lambda clip: cache.track(clip, options)
 
 

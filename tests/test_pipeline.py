@@ -79,6 +79,11 @@ def test_pose_recording_is_complete_and_loads_back(posed: tuple[Path, PoseTrack]
     i = int(np.flatnonzero(track.detected)[0])
     assert float(rows[i]["left_hip_x_px"]) == pytest.approx(float(track.image_xy[i, 23, 0]), abs=0.01)
     assert float(rows[i]["right_ankle_wz_m"]) == pytest.approx(float(track.world_xyz[i, 28, 2]), abs=1e-4)
+    assert track.foot_axis_deg is not None, "recorded with the silhouette, so that it replays every exercise"
+    found = np.flatnonzero(np.isfinite(track.foot_axis_deg[:, 0]))
+    assert len(found) > 0.5 * len(track)
+    j = int(found[0])
+    assert float(rows[j]["left_foot_axis_deg"]) == pytest.approx(float(track.foot_axis_deg[j, 0]), abs=0.05)
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 

@@ -33,6 +33,7 @@ from conftest import SAMPLE_SETS, RecordFn, committed_landmarks, sample_truths
 
 from posecount.exercises import get_exercise
 from posecount.pipeline import replay_track
+from posecount.recording import PoseTrack
 from posecount.synth.body import joints_at
 from posecount.synth.motion import angles_at, rep_phase_at
 from posecount.synth.script import MotionScript
@@ -235,6 +236,8 @@ def test_nobody_is_found_in_an_empty_room(truth_path: Path, recorded: RecordFn, 
 REPRODUCE_DETECTED_FRAMES = 2  # frames whose detected flag may differ, per clip
 REPRODUCE_MEDIAN_PX = 0.5
 REPRODUCE_P99_PX = 3.0
+#: the silhouette's foot directions, median over the frames both found a foot in
+REPRODUCE_MEDIAN_DEG = 1.0
 
 
 ALL_TRUTHS = sample_truths()
@@ -243,6 +246,8 @@ ALL_TRUTHS = sample_truths()
 @pytest.mark.parametrize(("clips", "landmarks"), SAMPLE_SETS, ids=[c.name for c, _ in SAMPLE_SETS])
 def test_every_sample_has_a_committed_recording(clips: Path, landmarks: Path) -> None:
     assert sorted(p.stem for p in landmarks.glob("*.npz")) == sorted(_ids(sorted(clips.glob("*.truth.json"))))
+    for recording in landmarks.glob("*.npz"):  # as `posecount pose` records: they replay every exercise
+        assert PoseTrack.load(recording).foot_axis_deg is not None, f"{recording.name}: no silhouette"
 
 
 @pytest.mark.parametrize("truth_path", ALL_TRUTHS, ids=_ids(ALL_TRUTHS))
@@ -259,6 +264,11 @@ def test_the_model_reproduces_the_committed_recording(truth_path: Path, recorded
         d = np.linalg.norm(now.image_xy[both] - committed.image_xy[both], axis=-1)
         assert float(np.median(d)) <= REPRODUCE_MEDIAN_PX, f"{name}: median landmark shift {np.median(d):.2f} px"
         assert float(np.percentile(d, 99)) <= REPRODUCE_P99_PX, f"{name}: p99 shift {np.percentile(d, 99):.2f} px"
+    assert now.foot_axis_deg is not None and committed.foot_axis_deg is not None, "recorded with the silhouette"
+    feet = np.isfinite(now.foot_axis_deg) & np.isfinite(committed.foot_axis_deg)
+    if feet.any():
+        turn = (now.foot_axis_deg[feet] - committed.foot_axis_deg[feet] + 180.0) % 360.0 - 180.0
+        assert float(np.median(np.abs(turn))) <= REPRODUCE_MEDIAN_DEG, f"{name}: median foot turn {turn}"
     spec = get_exercise(truth["exercise"])
     reps_now = [r.to_dict() for r in replay_track(now, spec)[0].counter.reps]
     reps_committed = [r.to_dict() for r in replay_track(committed, spec)[0].counter.reps]

@@ -273,6 +273,13 @@ class ExerciseSpec(_Frozen):
         names = [self.drive.feature, *(g.feature for g in self.gates), *(r.feature for r in self.rules)]
         return tuple(dict.fromkeys(names))
 
+    @property
+    def needs_silhouette(self) -> bool:
+        """Whether a feature it reads needs the person's silhouette (:attr:`PoseOptions.silhouette`)."""
+        from posecount.features import registry  # the registry imports this module
+
+        return any(registry.FEATURES[name].silhouette for name in self.features_used())
+
     def personalised(self, target: dict[Side, float] | None = None,
                      min_hold_s: dict[Side, float] | None = None) -> ExerciseSpec:
         """This spec with a person's own target and hold per leg (validated like the rest of the spec)."""

@@ -28,7 +28,8 @@ class ViewSettings:
     #: side-on, the drive's landmarks of a leg are used down to this visibility: MediaPipe's visibility there is
     #: its belief that the leg it labels the far one is hidden, and it often gives that label to the extended
     #: near leg (see posecount.features); the leg whose drive is larger is taken either way. A leg's other
-    #: features (the foot's angle) still need min_visibility: a form rule must not scold a guessed foot
+    #: features' own landmarks still need min_visibility (the foot's angle names none beyond the drive's: it
+    #: is read from the silhouette, and its rule from the hold's most-up fifth)
     side_leg_min_visibility: float = 0.2
     front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
     # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still

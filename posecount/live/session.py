@@ -10,6 +10,8 @@ from pathlib import Path
 from posecount.atomic import atomic_open, ensure_writable_dir
 from posecount.display import NullWindow, OpenCVWindow, Window
 from posecount.errors import InputError
+from posecount.exercises import get_exercise
+from posecount.exercises.spec import ExerciseSpec
 from posecount.live.loop import LiveLoop, LiveResult
 from posecount.live.options import LiveOptions
 from posecount.live.sources import (
@@ -23,6 +25,7 @@ from posecount.live.sources import (
     replay_estimate,
 )
 from posecount.live.stats import ArrivalStamps
+from posecount.pipeline import options_for
 from posecount.pose import PoseEstimator
 from posecount.report import Report
 from posecount.sources import LatestFrame
@@ -50,7 +53,7 @@ def run_live_session(options: LiveOptions, window: Window | None = None, speaker
         if not recordings:
             if options.pose is None:
                 raise InputError("no pose model given, and no --landmarks to replay")
-            model.estimator = PoseEstimator(options.pose)
+            model.estimator = PoseEstimator(options_for(_reachable(options), options.pose))
         if window is None:
             window = NullWindow() if options.headless else OpenCVWindow()
         if speaker is None:
@@ -84,6 +87,13 @@ def run_live_session(options: LiveOptions, window: Window | None = None, speaker
              result.stats.frames_skipped, result.stats.frames_captured, s["max_gap_ms"], s["latency_ms_p50"],
              s["latency_ms_p95"])
     return result
+
+
+def _reachable(options: LiveOptions) -> list[ExerciseSpec]:
+    """Every exercise the session may count (the first, Tab's list, the routine's): the landmarker is set up
+    once for all of them."""
+    routine = options.routine.exercises if options.routine is not None else ()
+    return [options.spec, *options.exercises, *(get_exercise(exercise.ref) for exercise in routine)]
 
 
 def save_live_result(result: LiveResult, out_dir: Path) -> None:
