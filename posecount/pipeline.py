@@ -174,7 +174,7 @@ class Session:
 
 # -- posecount pose -------------------------------------------------------------------------------------
 def options_for(specs: Iterable[ExerciseSpec], options: PoseOptions) -> PoseOptions:
-    """The landmarker options for counting ``specs``: the silhouette is asked for (at ~1.3 ms a frame)
+    """The landmarker options for counting ``specs``: the silhouette is asked for (at ~2 ms a frame)
     when one of them reads it, and kept if ``options`` already ask for it."""
     return replace(options, silhouette=options.silhouette or any(spec.needs_silhouette for spec in specs))
 

@@ -77,7 +77,7 @@ class PoseOptions:
     min_pose_detection_confidence: float = 0.5
     min_pose_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
-    #: also ask for the person's silhouette and read each foot's direction from it (~1.3 ms a frame more)
+    #: also ask for the person's silhouette and read each foot's direction from it (~2 ms a frame more)
     silhouette: bool = False
 
 
