@@ -21,7 +21,6 @@ import cv2
 import numpy as np
 
 from posecount.errors import ModelError
-from posecount.silhouette import foot_axes_deg
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +123,10 @@ class PoseEstimator:
         quiet_native_logs()
         from mediapipe.tasks.python import BaseOptions, vision
 
+        from posecount.silhouette import foot_axes_deg  # the silhouette stage reads landmarks by name (LM)
+
         self._vision = vision
+        self._foot_axes = foot_axes_deg if options.silhouette else None
         path = Path(options.model_path)
         if not path.is_file():
             raise ModelError(f"pose model not found at {path}; run `posecount model fetch`")
@@ -171,9 +173,9 @@ class PoseEstimator:
         visibility = np.array([lm.visibility or 0.0 for lm in norm], dtype=np.float32)
         presence = np.array([lm.presence or 0.0 for lm in norm], dtype=np.float32)
         feet = None
-        if result.segmentation_masks:
+        if self._foot_axes is not None and result.segmentation_masks:
             mask = result.segmentation_masks[0].numpy_view().reshape(h, w) > 0.5
-            feet = foot_axes_deg(mask, image_xy)
+            feet = self._foot_axes(mask, image_xy)
         return Pose(image_xy=image_xy, world_xyz=world_xyz, visibility=visibility, presence=presence,
                     foot_axis_deg=feet)
 

@@ -13,8 +13,8 @@ image_xy           (N, 33, 2) float32 pixels, x right, y down (NaN where not det
 world_xyz          (N, 33, 3) float32 metres, origin between the hips (NaN where not detected)
 visibility         (N, 33) float32    0..1 (NaN where not detected)
 presence           (N, 33) float32    0..1 (NaN where not detected)
-foot_axis_deg      (N, 2) float32     only when recorded with the silhouette (``posecount pose
-                                      --silhouette``): the left and the right foot's direction read from
+foot_axis_deg      (N, 2) float32     only when recorded with the silhouette (as ``posecount pose``
+                                      always records): the left and the right foot's direction read from
                                       the segmentation mask, degrees, ``atan2(dy, dx)`` in the image
                                       (NaN where not found; see :mod:`posecount.silhouette`)
 landmark_names     (33,) str

@@ -15,7 +15,7 @@ the shin's front). Measured on the 254 drawn seated holds of 99 clips (the held-
 the samples), as the seated rule reads it (the hold's most-up fifth): every neutral foot (drawn 0-18°, 226
 holds) read under 23°, and 24 of 28 pointed ones (drawn 36-49°) over 30°; the hold's median came within
 -4..+7° of the drawn angle for 90 % of the neutral feet. The other four pointed feet were on legs the model
-had lost or misplaced (a median of -14° or below on two). Before the piece was cut out, a stray bit of
+had lost or misplaced (medians of -14° and -10° on two of them). Before the piece was cut out, a stray bit of
 silhouette within reach (the resting foot, a speck of chair) turned the axis by ~16° on some frames.
 
 The mask costs about 1.3 ms a frame on top of ~16 ms of inference, and reading both feet from it ~0.8 ms
@@ -30,8 +30,10 @@ import math
 import cv2
 import numpy as np
 
-#: (hip, knee, ankle) landmark indices of the left and the right leg, in :func:`foot_axes_deg`'s order
-_LEGS: tuple[tuple[int, int, int], tuple[int, int, int]] = ((23, 25, 27), (24, 26, 28))
+from posecount.pose import LM
+
+#: (hip, knee, ankle) of the left and the right leg, in :func:`foot_axes_deg`'s order
+_LEGS = ((LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE), (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE))
 
 #: the foot is looked for within this share of the hip→ankle length of the ankle (a foot is ~0.3 of it)
 REACH = 0.45
@@ -65,8 +67,9 @@ def _foot_axis_deg(mask: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: n
         return math.nan
     ys, xs = np.nonzero(mask[y0:y1, x0:x1])
     p = np.stack([xs + x0 - ankle[0], ys + y0 - ankle[1]], axis=1).astype(np.float64)
-    near = (p @ along > 0.0) & (np.hypot(p[:, 0], p[:, 1]) < reach_px)
-    ys, xs, p = ys[near], xs[near], p[near]
+    dist = np.hypot(p[:, 0], p[:, 1])
+    near = (p @ along > 0.0) & (dist < reach_px)
+    ys, xs, p, dist = ys[near], xs[near], p[near], dist[near]
     if len(p) < MIN_PIXELS:
         return math.nan
     # Only the piece joined to the leg at the ankle: a stray bit of silhouette in reach (the other foot, a
@@ -74,7 +77,7 @@ def _foot_axis_deg(mask: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: n
     region = np.zeros((y1 - y0, x1 - x0), np.uint8)
     region[ys, xs] = 1
     _, labels = cv2.connectedComponents(region, connectivity=8)
-    piece = labels[ys, xs] == labels[ys, xs][np.argmin(np.hypot(p[:, 0], p[:, 1]))]
+    piece = labels[ys, xs] == labels[ys, xs][np.argmin(dist)]
     p = p[piece]
     if len(p) < MIN_PIXELS:
         return math.nan
