@@ -34,7 +34,7 @@ ProgressFn = Callable[[int], None]
 
 #: Recorded video is judged as filmed: a foot hanging below the picture is a leg at rest (partial framing;
 #: see posecount.features). Live keeps the default, which asks the person to step back instead.
-RECORDED_VIEW = ViewSettings(assume_rest_below_frame=True)
+RECORDED_VIEW = ViewSettings(assume_rest_below_frame=True, count_behind_chair=True)
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class _Tally:
     side_unseen_frames: dict[Track, int] = field(default_factory=lambda: {s: 0 for s in TRACKS})
     side_below_frames: dict[Track, int] = field(default_factory=lambda: {s: 0 for s in TRACKS})
     dropped: int = 0
+    ended_unseen: int = 0
 
 
 class Session:
@@ -137,6 +138,7 @@ class Session:
                     elif not math.isfinite(self._drive_value(features, track)):
                         t.side_unseen_frames[track] += 1
         t.dropped += sum(1 for e in events if e.kind.value == "attempt_dropped")
+        t.ended_unseen += sum(1 for e in events if e.rep is not None and e.rep.ended_unseen)
 
     def _tracked(self, features: Features) -> tuple[Track, ...]:
         if self.spec.track_kind == "near_leg":
@@ -169,6 +171,9 @@ class Session:
                            "taken to be at rest there, and its attempts are timed from when the foot came into view")
         if t.dropped:
             out.append(f"{t.dropped} attempt(s) dropped because the leg went out of sight")
+        if t.ended_unseen:
+            out.append(f"{t.ended_unseen} attempt(s) went out of sight on the way down (behind the chair?) and were "
+                       "taken to be back at rest there")
         return out
 
 

@@ -135,6 +135,8 @@ class RepRecord:
     target: float | None = None  # the target in force for this attempt (it follows the track's rest)
     rest: float | None = None  # the track's learned rest level when the attempt began
     unit: str = "deg"  # the drive's unit
+    #: last seen on the way down, then out of sight: taken to be back at rest (said in the report's warnings)
+    ended_unseen: bool = False
 
     @property
     def peak_angle_deg(self) -> float:
@@ -417,6 +419,8 @@ class RepCounter:
             if attempt is not None and t - attempt.last_seen_ms > d.max_gap_s * 1000:
                 if attempt.rest_since_ms is not None:  # it was back at rest when it went out of sight
                     return [self._close(track, attempt, attempt.rest_since_ms)]
+                if self._went_down_unseen(attempt):
+                    return [self._close(track, attempt, attempt.last_seen_ms, ended_unseen=True)]
                 what = "your legs" if track == "both" else f"your {track} leg"
                 return [self._close(track, attempt, attempt.last_seen_ms, fault="lost_sight"),
                         RepEvent(EventKind.ATTEMPT_DROPPED, track, t, message=f"Lost sight of {what}")]
@@ -462,6 +466,20 @@ class RepCounter:
             events.append(RepEvent(EventKind.HOLD_COMPLETE, track, t))
         events.extend(self._live_rules(track, attempt, t))
         return events
+
+    def _went_down_unseen(self, attempt: _Attempt) -> bool:
+        """The leg was last seen on its way down (below the target, after a clear drop from its peak), or it
+        was never held (a flick seen for a few frames out past a chair). Front-on, a leg lowered behind a
+        chair's back or between its legs vanishes there (the model cannot place it and says so), and it is not
+        seen again until it is lifted; a person watching knows it came down. A leg lost while held, or at its
+        top after a hold, is not known to have come down: that attempt is lost from sight."""
+        values = attempt.hold.values
+        if not values or not math.isfinite(values[-1]):
+            return False
+        last, peak = values[-1], max(values)
+        if last < attempt.target and last <= peak - self.spec.drive.hysteresis:
+            return True
+        return attempt.hold.best is None and attempt.hold.current is None
 
     def _remember(self, track: Track, frame: FeatureFrame) -> None:
         """Keep the last ``lead_s`` of the lead rules' values while the track is at rest."""
@@ -542,8 +560,10 @@ class RepCounter:
         return events
 
     # -- the verdict ----------------------------------------------------------------------------------
-    def _close(self, track: Track, attempt: _Attempt, t_end: int, fault: str | None = None) -> RepEvent:
-        """The verdict on an attempt; ``fault`` (``incomplete``, ``lost_sight``) when it did not end at rest."""
+    def _close(self, track: Track, attempt: _Attempt, t_end: int, fault: str | None = None,
+               ended_unseen: bool = False) -> RepEvent:
+        """The verdict on an attempt; ``fault`` (``incomplete``, ``lost_sight``) when it did not end at rest;
+        ``ended_unseen`` when it was last seen on the way down and taken to be back at rest."""
         d = self.spec.drive
         hold = attempt.hold
         hold.flush()
@@ -586,7 +606,7 @@ class RepCounter:
             index=len(self.reps) + 1, side=track, start_s=attempt.start_ms / 1000.0,
             peak_s=float(t_ms[lo]) / 1000.0, end_s=t_end / 1000.0,
             hold_s=hold_s, peak=k * peak, counted=counted, faults=tuple(faults), lower_s=lower_s,
-            target=k * attempt.target, rest=k * attempt.rest_level, unit=d.unit)
+            target=k * attempt.target, rest=k * attempt.rest_level, unit=d.unit, ended_unseen=ended_unseen)
         self.reps.append(rep)
         st = self.states[track]
         st.attempts += 1

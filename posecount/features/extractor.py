@@ -43,6 +43,10 @@ class ViewSettings:
     assume_rest_below_frame: bool = False
     #: ... when a shank this long (a fraction of the thigh; they are equal in adults) would reach the edge
     hanging_shank_ratio: float = 0.8
+    #: recorded video, front-on: both feet hidden behind the chair (inside the picture, the knees seen) is not
+    #: a wrong set-up; each leg is counted whenever it is seen (lifted out to the side), NaN meanwhile. Live
+    #: keeps the set-up advice ("The chair hides your feet"), which the person can act on.
+    count_behind_chair: bool = False
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,10 @@ class FeatureExtractor:
                    for i, side in zip(feet, SIDES, strict=True)]
         # Front-on a chair's back or leg often hides one foot: that leg alone is unseen (its angle is NaN and
         # the engine freezes it), the other is still counted. Only with neither foot in view is the set-up wrong.
-        if self.spec.view == "front" and not any(feet_in):
+        # Recorded video: feet placed inside the picture but hidden are behind something (the chair); each leg
+        # is counted whenever it is seen. Live, the person is asked to fix the set-up.
+        hidden_in_picture = s.count_behind_chair and self._inside(pose, feet)
+        if self.spec.view == "front" and not any(feet_in) and not hidden_in_picture:
             # Both feet inside the picture but hidden, the knees seen: stepping back will not help, the chair's
             # legs or rails are in the way (a kitchen chair seen at an angle, a solid one).
             knees_seen = any(vis[i] >= s.min_visibility for i in (LM.LEFT_KNEE, LM.RIGHT_KNEE))
