@@ -214,3 +214,17 @@ def test_an_attempt_last_seen_on_its_way_down_ends_at_rest(hold_s: float, gone_a
     (rep,) = counter.reps
     assert (rep.counted, list(rep.faults)) == expect
     assert rep.ended_unseen != gone_at_top
+
+
+def test_a_leg_the_model_rates_half_visible_out_past_the_chair_still_counts() -> None:
+    """Front-on, the model places a leg lifted out past a chair's legs well but rates it 0.3-0.5 visible.
+    With every ankle rated 0.4 all along, the drawn reps still all count; rated 0.1 (what the model gives a
+    leg it cannot see), nothing is counted and nothing is invented."""
+    name = "slr_clean_alternating"
+    track = committed_landmarks(name)
+    truth = _truth(name)
+    for rated, expect in ((0.4, [(t["side"], t["counted"]) for t in truth]), (0.1, [])):
+        vis = track.visibility.copy()
+        vis[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]] = np.minimum(vis[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]], rated)
+        session, _ = replay_track(replace(track, visibility=vis), get_exercise("side-leg-raise"))
+        assert [(r.side, r.counted) for r in session.counter.reps] == expect
