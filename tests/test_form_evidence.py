@@ -18,6 +18,7 @@ from posecount.exercises.engine import FeatureFrame, RepCounter
 from posecount.features.registry import facing_sign
 from posecount.pipeline import replay_track
 from posecount.pose import LM
+from posecount.recording import PoseTrack
 
 DT_MS = 33
 
@@ -119,3 +120,34 @@ def test_knee_bent_judges_the_best_seen_part_of_the_hold(what: str, knee: list[f
     (rep,) = _seated_rep([5.0] * HOLD_FRAMES, knee)
     assert rep.counted, what
     assert ("knee_bent" in rep.faults) == fault, what
+
+
+def _knee_misplaced(track: PoseTrack, frames: np.ndarray, flexion_deg: float) -> PoseTrack:
+    """The recording with each knee put off its hip→ankle line (toward the body's midline) on ``frames``, so that
+    the knee reads ``flexion_deg`` bent there: the model's guess for a knee hidden behind a chair's back."""
+    xy = track.image_xy.copy()
+    half_bend = math.radians(flexion_deg / 2)
+    for hip, knee, ankle, inward in ((LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE, -1.0),
+                                     (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE, 1.0)):
+        leg = xy[:, ankle] - xy[:, hip]
+        length = np.linalg.norm(leg, axis=1, keepdims=True)
+        normal = np.stack([-leg[:, 1], leg[:, 0]], axis=1) / np.maximum(length, 1e-6)
+        normal *= np.sign(normal[:, :1] * inward + 1e-9)
+        moved = (xy[:, hip] + xy[:, ankle]) / 2 + normal * length / 2 * math.tan(half_bend)
+        xy[frames, knee] = moved[frames]
+    return replace(track, image_xy=xy)
+
+
+def test_side_leg_raise_knee_bent_needs_the_knee_seen_bent_throughout() -> None:
+    """Front-on, behind a chair, the model guesses a hidden knee and reads a straight leg bent on many frames.
+    The drawn legs of slr_clean_alternating are straight: with each knee read 30° bent on three frames in five no
+    rep is scolded; read bent on every frame (a knee really bent), every held rep is."""
+    spec = get_exercise("side-leg-raise")
+    track = committed_landmarks("slr_clean_alternating")
+    clean = [(r.side, r.counted, r.faults) for r in replay_track(track, spec)[0].counter.reps]
+    assert clean and not any(faults for _, _, faults in clean)
+    index = np.arange(len(track))
+    session, _ = replay_track(_knee_misplaced(track, index % 5 < 3, 30.0), spec)
+    assert [(r.side, r.counted, r.faults) for r in session.counter.reps] == clean
+    session, _ = replay_track(_knee_misplaced(track, index >= 0, 30.0), spec)
+    assert all("knee_bent" in r.faults for r in session.counter.reps if r.counted)
