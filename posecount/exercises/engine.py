@@ -47,7 +47,10 @@ A side whose driving angle is NaN (leg not visible, wrong view) is frozen: it ne
 frame says it is at rest unseen (``at_rest_unseen``: a foot hanging below the picture of a recorded video),
 which ends an open attempt like a leg seen back at rest. An attempt
 unseen for longer than ``max_gap_s`` is closed with ``lost_sight`` (never counted); one that had already
-come back to rest is closed normally. Every attempt is in ``reps``.
+come back to rest is closed normally, and so is one last seen on its way down (below the target, clearly
+below its peak) or never held (a flick): front-on, a leg lowered behind a chair vanishes there and is not
+seen again until it is lifted (``RepRecord.ended_unseen``, said in the report's warnings). Every attempt is
+in ``reps``.
 """
 
 from __future__ import annotations
