@@ -228,3 +228,19 @@ def test_a_leg_the_model_rates_half_visible_out_past_the_chair_still_counts() ->
         vis[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]] = np.minimum(vis[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]], rated)
         session, _ = replay_track(replace(track, visibility=vis), get_exercise("side-leg-raise"))
         assert [(r.side, r.counted) for r in session.counter.reps] == expect
+
+
+def test_side_on_a_leg_unseen_on_its_way_down_is_still_lost() -> None:
+    """Side-on, a leg goes "unseen" when the model takes the other one for the working leg (a dancer's legs
+    swapped labels and a 2 s flexion was counted): there is no chair to have hidden it, so an attempt last seen
+    on its way down, then unseen, is lost from sight, not taken to be at rest."""
+    counter = RepCounter(get_exercise("seated-knee-extension"))
+    t = 0
+    angles = [90.0] * 60 + [90.0 + 85.0 * k / 29 for k in range(30)] + [175.0] * 70 + \
+        [175.0 - 45.0 * k / 14 for k in range(15)] + [math.nan] * 60
+    for angle in angles:
+        counter.update(_frame(t, angle))
+        t += 33
+    counter.finish(t)
+    (rep,) = counter.reps
+    assert not rep.counted and "lost_sight" in rep.faults and not rep.ended_unseen

@@ -48,9 +48,10 @@ frame says it is at rest unseen (``at_rest_unseen``: a foot hanging below the pi
 which ends an open attempt like a leg seen back at rest. An attempt
 unseen for longer than ``max_gap_s`` is closed with ``lost_sight`` (never counted); one that had already
 come back to rest is closed normally, and so is one last seen on its way down (below the target, clearly
-below its peak) or never held (a flick): front-on, a leg lowered behind a chair vanishes there and is not
-seen again until it is lifted (``RepRecord.ended_unseen``, said in the report's warnings). Every attempt is
-in ``reps``.
+below its peak) or never held (a flick), when each leg is tracked front-on: a leg lowered behind a chair
+vanishes there and is not seen again until it is lifted (``RepRecord.ended_unseen``, said in the report's
+warnings). Side-on a leg goes "unseen" when the other one is taken for the working leg, so there it is lost.
+Every attempt is in ``reps``.
 """
 
 from __future__ import annotations
@@ -238,6 +239,9 @@ class RepCounter:
         self._settling: dict[Track, deque[tuple[int, float]]] = {s: deque() for s in self.tracks}
         #: since when the leg has been settled away from its learned rest (a new stance in the making)
         self._away_since: dict[Track, int | None] = {s: None for s in self.tracks}
+        #: front-on, each leg tracked: a leg can go out of sight behind the chair on its way down. (Side-on a leg
+        #: "unseen" is the other leg taken for the working one, or a label swap: a dancer's leg was counted.)
+        self._ends_behind_chair = spec.view == "front" and spec.track_kind == "per_leg"
         #: recent rule values at rest, for rules that watch a little before an attempt (``lead_s``)
         self._lead_rules = [r for r in spec.rules if r.window == "attempt" and r.lead_s > 0]
         self._lead_s = max((r.lead_s for r in self._lead_rules), default=0.0)
@@ -422,7 +426,7 @@ class RepCounter:
             if attempt is not None and t - attempt.last_seen_ms > d.max_gap_s * 1000:
                 if attempt.rest_since_ms is not None:  # it was back at rest when it went out of sight
                     return [self._close(track, attempt, attempt.rest_since_ms)]
-                if self._went_down_unseen(attempt):
+                if self._ends_behind_chair and self._went_down_unseen(attempt):
                     return [self._close(track, attempt, attempt.last_seen_ms, ended_unseen=True)]
                 what = "your legs" if track == "both" else f"your {track} leg"
                 return [self._close(track, attempt, attempt.last_seen_ms, fault="lost_sight"),
