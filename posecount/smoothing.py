@@ -108,6 +108,9 @@ class SmoothingSettings:
     fix_leg_swaps: bool = True
 
 
+_LEFT_LEG, _RIGHT_LEG = np.asarray(LEFT_LEG), np.asarray(RIGHT_LEG)
+
+
 def unswap_legs(pose: Pose, previous: Pose | None) -> Pose:
     """Swap left/right labels back, joint by joint, where the swapped assignment is much closer to the
     previous frame.
@@ -120,14 +123,15 @@ def unswap_legs(pose: Pose, previous: Pose | None) -> Pose:
     if previous is None:
         return pose
     cur, prev = pose.image_xy, previous.image_xy
-    order = np.arange(len(cur))
-    for left, right in zip(LEFT_LEG, RIGHT_LEG, strict=True):
-        keep = np.linalg.norm(cur[left] - prev[left]) + np.linalg.norm(cur[right] - prev[right])
-        swap = np.linalg.norm(cur[left] - prev[right]) + np.linalg.norm(cur[right] - prev[left])
-        if swap < 0.5 * keep:
-            order[left], order[right] = right, left
-    if np.array_equal(order, np.arange(len(cur))):
+    left, right = _LEFT_LEG, _RIGHT_LEG
+    # every pair at once: the distance each joint moved if the labels are kept, and if they are swapped
+    keep = np.hypot(*(cur[left] - prev[left]).T) + np.hypot(*(cur[right] - prev[right]).T)
+    swap = np.hypot(*(cur[left] - prev[right]).T) + np.hypot(*(cur[right] - prev[left]).T)
+    swapped = swap < 0.5 * keep
+    if not swapped.any():
         return pose
+    order = np.arange(len(cur))
+    order[left[swapped]], order[right[swapped]] = right[swapped], left[swapped]
     feet = pose.foot_axis_deg
     if feet is not None and order[LM.LEFT_ANKLE] == LM.RIGHT_ANKLE:  # each foot was found at its ankle
         feet = feet[::-1].copy()

@@ -236,6 +236,8 @@ class RepCounter:
         self._attempts: dict[Track, _Attempt | None] = {s: None for s in self.tracks}
         self._rest: dict[Track, deque[float]] = {s: deque(maxlen=REST_SAMPLES) for s in self.tracks}
         self._rest_ms: dict[Track, deque[int]] = {s: deque(maxlen=REST_SAMPLES) for s in self.tracks}
+        #: the median of each track's rest frames, kept as they change (read several times a frame)
+        self._rest_median: dict[Track, float] = {s: math.nan for s in self.tracks}
         self._settling: dict[Track, deque[tuple[int, float]]] = {s: deque() for s in self.tracks}
         #: since when the leg has been settled away from its learned rest (a new stance in the making)
         self._away_since: dict[Track, int | None] = {s: None for s in self.tracks}
@@ -343,14 +345,14 @@ class RepCounter:
         rest = self._rest[track]
         if d.rest is None or len(rest) < REST_MIN_SAMPLES:
             return 0.0
-        shift = float(np.median(rest)) - self._sign * d.rest
+        shift = self._rest_median[track] - self._sign * d.rest
         return min(max(shift, -d.rest_shift_max), d.rest_shift_max)
 
     def rest_level(self, track: Track) -> float:
         """This track's learned rest level in the drive's unit (the spec's ``rest`` until it is learned)."""
         rest = self._rest[track]
         if len(rest) >= REST_MIN_SAMPLES:
-            return self._sign * float(np.median(rest))
+            return self._sign * self._rest_median[track]
         d = self.spec.drive
         return d.rest if d.rest is not None else d.start
 
@@ -384,7 +386,7 @@ class RepCounter:
             self._away_since[track] = None
             return
         rest = self._rest[track]
-        if len(rest) >= REST_MIN_SAMPLES and abs(value - float(np.median(rest))) > self._settle_range():
+        if len(rest) >= REST_MIN_SAMPLES and abs(value - self._rest_median[track]) > self._settle_range():
             since = self._away_since[track]
             if since is None:
                 self._away_since[track] = t_ms
@@ -399,6 +401,7 @@ class RepCounter:
         while len(rest) > REST_MIN_SAMPLES and t_ms - times[0] > REST_WINDOW_S * 1000:
             rest.popleft()
             times.popleft()
+        self._rest_median[track] = float(np.median(rest))
 
     def _settle_range(self) -> float:
         d = self.spec.drive
@@ -526,7 +529,7 @@ class RepCounter:
                           window_s=d.hold_window_s, grace_s=d.hold_grace_s, max_gap_s=d.max_gap_s)
         start = self._start_signed(track)
         attempt = _Attempt(start_ms=frame.timestamp_ms, hold=HoldTracker(rules), last_seen_ms=frame.timestamp_ms,
-                           rest_level=float(np.median(rest)) if rest else self._sign * self.rest_level(track),
+                           rest_level=self._rest_median[track] if rest else self._sign * self.rest_level(track),
                            start=start, target=target)
         for rule in self._lead_rules:
             attempt.lead_values[rule.code] = [(t, v[rule.code]) for t, v in self._recent[track]

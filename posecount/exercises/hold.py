@@ -139,7 +139,7 @@ class HoldTracker:
     def _decide(self, i: int) -> None:
         r = self.rules
         t = self._t[i]
-        a = float(np.median(self._a[max(0, i - 2):i + 3]))  # one wild frame can neither reach nor hold
+        a = float(statistics.median(self._a[max(0, i - 2):i + 3]))  # one wild frame can neither reach nor hold
         level = r.target - r.hysteresis if self._reached else r.target
         held = a >= level and abs(self._slope(i)) <= r.move_speed_per_s
         self._reached = self._reached or a >= r.target
