@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -36,6 +37,13 @@ NUM_LANDMARKS = len(LANDMARK_NAMES)
 
 LM = IntEnum("LM", {name.upper(): i for i, name in enumerate(LANDMARK_NAMES)}, start=0)  # type: ignore[misc]
 """Landmark indices by name: ``LM.LEFT_HIP`` is 23."""
+
+#: Each leg's landmarks, the person's own left and right: hip, knee, ankle, heel, foot index. The one table
+#: the features, the leg-swap repair and the silhouette read.
+LEG: dict[Literal["left", "right"], tuple[int, int, int, int, int]] = {
+    "left": (LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX),
+    "right": (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX),
+}
 
 #: Bones drawn as the skeleton (pairs of landmark indices).
 SKELETON: tuple[tuple[int, int], ...] = (

@@ -30,10 +30,10 @@ import math
 import cv2
 import numpy as np
 
-from posecount.pose import LM
+from posecount.pose import LEG
 
 #: (hip, knee, ankle) of the left and the right leg, in :func:`foot_axes_deg`'s order
-_LEGS = ((LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE), (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE))
+_LEGS = (LEG["left"][:3], LEG["right"][:3])
 
 #: the foot is looked for within this share of the hip→ankle length of the ankle (a foot is ~0.3 of it)
 REACH = 0.45

@@ -19,11 +19,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from posecount.errors import ConfigError
-from posecount.pose import LM, Pose
+from posecount.pose import LEG, LM, Pose
 
 # Landmark indices of each leg (hip, knee, ankle, heel, foot index), left then right.
-LEFT_LEG = (23, 25, 27, 29, 31)
-RIGHT_LEG = (24, 26, 28, 30, 32)
 
 
 def _alpha(cutoff_hz: np.ndarray | float, dt_s: float) -> np.ndarray | float:
@@ -108,7 +106,7 @@ class SmoothingSettings:
     fix_leg_swaps: bool = True
 
 
-_LEFT_LEG, _RIGHT_LEG = np.asarray(LEFT_LEG), np.asarray(RIGHT_LEG)
+_LEFT_LEG, _RIGHT_LEG = np.asarray(LEG["left"]), np.asarray(LEG["right"])
 
 
 def unswap_legs(pose: Pose, previous: Pose | None) -> Pose:

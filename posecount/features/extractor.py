@@ -16,8 +16,8 @@ import numpy as np
 from posecount.exercises.engine import FeatureFrame
 from posecount.exercises.spec import SIDES, ExerciseSpec, Side
 from posecount.features import registry
-from posecount.features.registry import LEG, NAN, FeatureDef, FeatureState
-from posecount.pose import LM, Pose
+from posecount.features.registry import NAN, FeatureDef, FeatureState
+from posecount.pose import LEG, LM, Pose
 
 
 @dataclass(frozen=True)

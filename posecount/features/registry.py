@@ -37,14 +37,10 @@ from typing import Literal, Protocol
 import numpy as np
 
 from posecount.exercises.spec import SIDES, Side, Unit
-from posecount.pose import LM, Pose
+from posecount.pose import LEG, LM, Pose
 
 NAN = math.nan
 View = Literal["front", "side"]
-LEG: dict[Side, tuple[int, int, int, int, int]] = {  # hip, knee, ankle, heel, foot index
-    "left": (LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX),
-    "right": (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX),
-}
 
 
 # -- geometry ---------------------------------------------------------------------------------------------
