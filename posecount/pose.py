@@ -131,7 +131,7 @@ class PoseEstimator:
         quiet_native_logs()
         from mediapipe.tasks.python import BaseOptions, vision
 
-        from posecount.silhouette import foot_axes_deg  # the silhouette stage reads landmarks by name (LM)
+        from posecount.silhouette import foot_axes_deg  # here, not at the top: it imports LEG from this module
 
         self._vision = vision
         self._foot_axes = foot_axes_deg if options.silhouette else None

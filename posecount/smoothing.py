@@ -21,8 +21,6 @@ import numpy as np
 from posecount.errors import ConfigError
 from posecount.pose import LEG, LM, Pose
 
-# Landmark indices of each leg (hip, knee, ankle, heel, foot index), left then right.
-
 
 def _alpha(cutoff_hz: np.ndarray | float, dt_s: float) -> np.ndarray | float:
     tau = 1.0 / (2.0 * math.pi * cutoff_hz)
@@ -106,6 +104,7 @@ class SmoothingSettings:
     fix_leg_swaps: bool = True
 
 
+#: each leg's landmarks (hip, knee, ankle, heel, foot index) as index arrays, the left's paired with the right's
 _LEFT_LEG, _RIGHT_LEG = np.asarray(LEG["left"]), np.asarray(LEG["right"])
 
 

@@ -20,9 +20,10 @@ from conftest import SAMPLES, committed_landmarks
 
 from posecount.exercises import get_exercise
 from posecount.exercises.engine import FeatureFrame, RepCounter
+from posecount.exercises.spec import SIDES
 from posecount.features import ViewSettings
 from posecount.pipeline import Session, replay_track
-from posecount.pose import LM
+from posecount.pose import LEG, LM
 from posecount.recording import PoseTrack
 
 SEATED = ["ske_clean_facing_right", "ske_clean_facing_left"]
@@ -156,9 +157,9 @@ def _hidden_behind_chair(track: PoseTrack, truth_file: Path, below_deg: float) -
     vis = track.visibility.copy()
     for i, t_ms in enumerate(track.timestamp_ms):
         drawn = angles_at(script, float(t_ms) / 1000.0)
-        for side, ankle in (("left", LM.LEFT_ANKLE), ("right", LM.RIGHT_ANKLE)):
+        for side in SIDES:
             if drawn[f"{side}_abduction_deg"] - script.stance_deg < below_deg:
-                vis[i, ankle] = 0.1
+                vis[i, LEG[side][2]] = 0.1
     return replace(track, visibility=vis)
 
 
@@ -200,18 +201,17 @@ def test_an_attempt_last_seen_on_its_way_down_ends_at_rest(hold_s: float, gone_a
     """Engine: a minimum-jerk lift from 3° to 38° (rise 1.2 s, lower 2 s) that is unseen (NaN) whenever it
     is under 15° (behind the chair), or from the middle of its hold on. Truth is the drawn motion: reached
     the 20° target and held 2 s, or not; a leg lost at the top is not known to have come down."""
-    from anglestreams import lift, sampled
+    from anglestreams import count, lift, sampled
 
     angle = lift(hold_s, rise_s=1.2, lower_s=2.0, peak_deg=38.0, rest_deg=3.0, t0_s=2.0)
-    counter = RepCounter(get_exercise("side-leg-raise"))
-    last = 0
-    for t_s, angles in sampled(lambda t: {"left": angle(t), "right": 3.0}, 12.0):
-        a = angles["left"]
+
+    def seen(t_s: float, a: float) -> float:
         unseen = t_s > 2.0 + 1.2 + hold_s / 2 if gone_at_top else a < 15.0
-        last = round(t_s * 1000)
-        counter.update(_slr_frame(last, math.nan if unseen else a))
-    counter.finish(last)
-    (rep,) = counter.reps
+        return math.nan if unseen else a
+
+    stream = sampled(lambda t: {"left": angle(t), "right": 3.0}, 12.0)
+    (rep,) = count(get_exercise("side-leg-raise"),
+                   (_slr_frame(round(t_s * 1000), seen(t_s, angles["left"])) for t_s, angles in stream))
     assert (rep.counted, list(rep.faults)) == expect
     assert rep.ended_unseen != gone_at_top
 

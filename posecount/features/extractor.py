@@ -224,16 +224,17 @@ class FeatureExtractor:
                    for i, side in zip(feet, SIDES, strict=True)]
         # Front-on a chair's back or leg often hides one foot: that leg alone is unseen (its angle is NaN and
         # the engine freezes it), the other is still counted. Only with neither foot in view is the set-up wrong.
-        # Recorded video: feet placed inside the picture but hidden are behind something (the chair); each leg
-        # is counted whenever it is seen. Live, the person is asked to fix the set-up.
-        hidden_in_picture = s.count_behind_chair and self._inside(pose, feet)
-        if self.spec.view == "front" and not any(feet_in) and not hidden_in_picture:
-            # Both feet inside the picture but hidden, the knees seen: stepping back will not help, the chair's
-            # legs or rails are in the way (a kitchen chair seen at an angle, a solid one).
-            knees_seen = any(vis[i] >= s.min_visibility for i in (LM.LEFT_KNEE, LM.RIGHT_KNEE))
-            if knees_seen and self._inside(pose, feet):
-                return "The chair hides your feet: turn it or move the camera"
-            return "Step back until your feet are visible"
+        if self.spec.view == "front" and not any(feet_in):
+            feet_inside = self._inside(pose, feet)
+            # Both feet inside the picture but hidden are behind something, the chair. Recorded video: each leg
+            # is counted whenever it is seen. Live, the person is asked to fix the set-up: with the knees seen,
+            # stepping back will not help, the chair's legs or rails are in the way (a kitchen chair seen at an
+            # angle, a solid one).
+            if not (s.count_behind_chair and feet_inside):
+                knees_seen = any(vis[i] >= s.min_visibility for i in (LM.LEFT_KNEE, LM.RIGHT_KNEE))
+                if knees_seen and feet_inside:
+                    return "The chair hides your feet: turn it or move the camera"
+                return "Step back until your feet are visible"
         if self.spec.view == "side" and not any(feet_in):
             return "Move back until your whole leg is visible"
         top = float(min(xy[LM.LEFT_SHOULDER][1], xy[LM.RIGHT_SHOULDER][1]))
