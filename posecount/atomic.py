@@ -64,3 +64,20 @@ def ensure_writable_dir(directory: Path) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write to {directory}: {exc.strerror or exc}") from exc
     return directory
+
+
+@contextlib.contextmanager
+def output_dir(directory: Path) -> Iterator[Path]:
+    """:func:`ensure_writable_dir` for one run: if the run fails, the directories it created are removed
+    again when they are still empty, so a bad input leaves nothing behind (a directory that was already
+    there, or one holding anything, is left as it was)."""
+    directory = Path(directory)
+    created = [d for d in (directory, *directory.parents) if not d.exists()]
+    ensure_writable_dir(directory)
+    try:
+        yield directory
+    except BaseException:
+        for d in created:  # deepest first
+            with contextlib.suppress(OSError):
+                d.rmdir()  # only an empty directory goes
+        raise

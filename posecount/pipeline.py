@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from posecount.atomic import atomic_open, atomic_path, ensure_writable_dir
+from posecount.atomic import atomic_open, atomic_path, output_dir
 from posecount.exercises.engine import Phase, RepCounter, RepEvent, SideState
 from posecount.exercises.protocols import ProtocolSpec, Sex
 from posecount.exercises.spec import SIDES, TRACKS, ExerciseSpec, Track
@@ -210,10 +210,10 @@ def run_pose_extraction(video: Path, out_dir: Path, options: PoseOptions,
                         on_frame: ProgressFn | None = None) -> PoseTrack:
     """Landmarks of every frame → ``out_dir/landmarks.npz`` and ``landmarks.csv``, with the silhouette's
     foot directions, so that the recording replays every exercise."""
-    ensure_writable_dir(out_dir)
-    track = record_track(video, replace(options, silhouette=True), on_start, on_frame)
-    track.save_npz(Path(out_dir) / "landmarks.npz")
-    track.save_csv(Path(out_dir) / "landmarks.csv")
+    with output_dir(Path(out_dir)) as out:  # a bad video leaves no empty directory behind
+        track = record_track(video, replace(options, silhouette=True), on_start, on_frame)
+        track.save_npz(out / "landmarks.npz")
+        track.save_csv(out / "landmarks.csv")
     return track
 
 
@@ -241,10 +241,11 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     Nothing is left half-written: outputs go to temporary names and are renamed at the end.
     """
     recorder = TestRecorder(test.protocol) if test is not None else None
-    out_dir = ensure_writable_dir(Path(out_dir))
     # Every output goes to a temporary name; leaving the stack renames them all (last in, first out: the
-    # video writer is released before its file is renamed), or on any error removes them all.
+    # video writer is released before its file is renamed), or on any error removes them all, and the
+    # output directory too if this run created it.
     with contextlib.ExitStack() as stack:
+        out_dir = stack.enter_context(output_dir(Path(out_dir)))
         # A replay with no annotated video needs the frames' times, not their pictures (a phone's HDR frame
         # costs ~35 ms to convert)
         source = stack.enter_context(VideoFileSource(video, images=write_video or landmarks is None))

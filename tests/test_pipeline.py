@@ -187,7 +187,26 @@ def test_bad_input_from_the_installed_command(tmp_path: Path) -> None:
     r = posecount("analyze", str(junk), "--exercise", "side-leg-raise", "--out", str(tmp_path / "out"))
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and r.stderr.startswith("posecount: error:"), r.stderr
-    assert not (tmp_path / "out" / "report.json").exists()
+    assert not (tmp_path / "out").exists()  # not even an empty directory
+
+
+@pytest.mark.parametrize("command", [["analyze", "--exercise", "side-leg-raise"], ["pose"]])
+@pytest.mark.parametrize("bad", ["missing.mp4", "README.md"])
+def test_bad_input_leaves_no_directory_behind(command: list[str], bad: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The output directories a failed run would have created (two levels here) are gone again; one
+    that was already there stays, with what it held."""
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    fresh = tmp_path / "new" / "out"
+    code, _, _ = run_main([command[0], bad, *command[1:], "--out", str(fresh)], capsys, monkeypatch)
+    assert code == 2
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    code, _, _ = run_main([command[0], bad, *command[1:], "--out", str(kept)], capsys, monkeypatch)
+    assert code == 2
+    assert kept.is_dir() and not any(kept.iterdir())
 
 
 def test_interrupted_analysis_leaves_no_half_written_file(tmp_path: Path) -> None:

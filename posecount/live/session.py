@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from posecount.atomic import atomic_open, ensure_writable_dir
+from posecount.atomic import atomic_open, output_dir
 from posecount.display import NullWindow, OpenCVWindow, Window
 from posecount.errors import InputError
 from posecount.exercises import get_exercise
@@ -37,9 +37,9 @@ log = logging.getLogger("posecount.live")  # the live path's one logger (tests a
 def run_live_session(options: LiveOptions, window: Window | None = None, speaker: Speaker | None = None
                      ) -> LiveResult:
     """Open source, model, window and voice; run the loop; write ``report.json``; close everything."""
-    out_dir = ensure_writable_dir(Path(options.out_dir))
-    recordings = _recordings(options)
-    source, label, live = open_live_source(options)
+    with output_dir(Path(options.out_dir)) as out_dir:  # a source that cannot be opened leaves no directory
+        recordings = _recordings(options)
+        source, label, live = open_live_source(options)
     arrivals = ArrivalStamps(source)
     model = _ModelClock()
 
