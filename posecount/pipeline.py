@@ -10,6 +10,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -185,10 +186,22 @@ def options_for(specs: Iterable[ExerciseSpec], options: PoseOptions) -> PoseOpti
 
 
 def estimate_poses(frames: Iterable[Frame], options: PoseOptions) -> Iterator[tuple[Frame, Pose | None]]:
-    """Run the landmarker over frames (closing it however the loop ends)."""
-    with PoseEstimator(options) as estimator:
+    """Run the landmarker over frames (closing it however the loop ends), one frame ahead of the caller.
+
+    The model runs on a worker thread (MediaPipe releases the GIL while it infers): while it works on frame
+    n + 1, the caller counts frame n and the next frame is decoded, so that work is not added to the
+    model's. One worker, so the frames reach the model one at a time and in order, as VIDEO mode needs.
+    """
+    with PoseEstimator(options) as estimator, ThreadPoolExecutor(1, thread_name_prefix="posecount-model") as model:
+        # Left early, the pool's exit waits for the frame in the model before the landmarker is closed.
+        ahead: tuple[Frame, Future[Pose | None]] | None = None
         for frame in frames:
-            yield frame, estimator.estimate(frame.image, frame.timestamp_ms)
+            running = (frame, model.submit(estimator.estimate, frame.image, frame.timestamp_ms))
+            if ahead is not None:
+                yield ahead[0], ahead[1].result()
+            ahead = running
+        if ahead is not None:
+            yield ahead[0], ahead[1].result()
 
 
 def record_track(video: Path, options: PoseOptions, on_start: Callable[[SourceInfo], None] | None = None,

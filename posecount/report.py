@@ -149,15 +149,15 @@ def _angle_columns(spec: ExerciseSpec) -> list[str]:
 
 def write_timeline(path: Path, spec: ExerciseSpec, frames: FramesCsv, reps: list[RepRecord]) -> None:
     """Angles over time with the thresholds, each attempt shaded (green counted, red not)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # no pyplot: no global backend or figure state
+    from matplotlib.figure import Figure
 
     t = np.asarray(frames.t_s)
     values = np.asarray(frames.values, dtype=float).reshape(len(t), -1) if len(t) else np.zeros((0, 2))
     colours = {"left": "#1f77b4", "right": "#ff7f0e", "both": "#1f77b4"}
-    fig, ax = plt.subplots(figsize=(11, 4.2), dpi=110)
+    fig = Figure(figsize=(11, 4.2), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
     for i, track in enumerate(spec.tracks):
         if values.shape[0]:
             ax.plot(t, values[:, i], color=colours[track], lw=1.4,
@@ -184,4 +184,3 @@ def write_timeline(path: Path, spec: ExerciseSpec, frames: FramesCsv, reps: list
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-    plt.close(fig)

@@ -224,3 +224,54 @@ def test_interrupted_analysis_leaves_no_half_written_file(tmp_path: Path) -> Non
         run_analysis(SAMPLE, get_exercise("side-leg-raise"), dest, None, landmarks=track, on_frame=boom)
     assert json.loads((dest / "report.json").read_text()) == {"previous": True}
     assert sorted(p.name for p in dest.iterdir()) == ["report.json"]
+
+
+class _SlowLandmarker:
+    """Stands in for the PoseEstimator: each call takes a while and says which frame it saw; it notes any
+    call made while another runs, any call out of order, and any call after it was closed."""
+
+    def __init__(self, options: PoseOptions) -> None:
+        self.seen: list[int] = []
+        self.running = 0
+        self.overlaps = 0
+        self.closed = False
+        _SlowLandmarker.last = self
+
+    def estimate(self, image: np.ndarray, timestamp_ms: int) -> int:
+        import time
+
+        assert not self.closed
+        self.running += 1
+        self.overlaps += self.running > 1
+        time.sleep(0.002)
+        self.seen.append(timestamp_ms)
+        self.running -= 1
+        return timestamp_ms  # the "pose": the frame it came from
+
+    def __enter__(self) -> _SlowLandmarker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.running == 0  # nothing still in the model when it is closed
+        self.closed = True
+
+
+def test_the_model_runs_one_frame_ahead_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """estimate_poses overlaps the model with the caller's work, but each frame gets its own landmarks, the
+    model sees the frames one at a time and in order, and leaving the loop early closes it cleanly."""
+    import posecount.pipeline as pipeline
+    from posecount.sources import Frame
+
+    monkeypatch.setattr(pipeline, "PoseEstimator", _SlowLandmarker)
+    frames = [Frame(image=np.zeros((2, 2, 3), np.uint8), index=i, timestamp_ms=40 * i) for i in range(30)]
+    pairs = list(pipeline.estimate_poses(frames, PoseOptions(model_path=Path("unused"))))
+    model = _SlowLandmarker.last
+    assert [(f.index, pose) for f, pose in pairs] == [(i, 40 * i) for i in range(30)]
+    assert model.seen == [40 * i for i in range(30)] and model.overlaps == 0 and model.closed
+
+    poses = pipeline.estimate_poses(frames, PoseOptions(model_path=Path("unused")))
+    first = [next(poses) for _ in range(5)]
+    poses.close()  # the caller stops (an error, Ctrl-C) with a frame still in the model
+    model = _SlowLandmarker.last
+    assert [pose for _, pose in first] == [0, 40, 80, 120, 160]
+    assert model.closed and model.seen == [40 * i for i in range(6)]  # one frame ahead, no further
