@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
-from anglestreams import Move, frames, profile
+from anglestreams import Move, count, frames, lift, profile, sampled
 from conftest import COMMITTED_LANDMARKS, SAMPLES
 from conftest import committed_landmarks as committed_landmarks_of
 from typer.testing import CliRunner
@@ -23,10 +23,10 @@ SLR = get_exercise("side-leg-raise")
 SKE = get_exercise("seated-knee-extension")
 
 
-def run(spec: ExerciseSpec, moves: list[Move], rest_deg: float) -> RepCounter:
+def run(spec: ExerciseSpec, moves: list[Move], rest_deg: float, lead_s: float = 2.0) -> RepCounter:
     counter = RepCounter(spec)
     last = 0
-    for f in frames(spec, profile(moves, rest_deg)):
+    for f in frames(spec, profile(moves, rest_deg, lead_s=lead_s)):
         counter.update(f)
         last = f.timestamp_ms
     counter.finish(last)
@@ -43,6 +43,23 @@ def test_any_usual_stance_counts_every_rep(stance_deg: float) -> None:
     assert [(r.side, r.counted, r.faults) for r in c.reps] == [("left", True, ()), ("right", True, ()),
                                                               ("left", True, ())]
     assert all(r.rest == pytest.approx(stance_deg, abs=0.5) for r in c.reps)
+
+
+@pytest.mark.parametrize("lead_s", [0.3, 2.0])
+def test_a_stance_just_over_the_start_line_from_the_first_frame_is_a_rest(lead_s: float) -> None:
+    """Shoulder-width feet that the model reads at 10.3° per leg, just over the 10° start line the spec draws
+    for a 3° rest, from the very first frame: nothing has moved, so that is the person's rest, not two
+    attempts. Each later lift of 25° above it is one counted rep, however soon it comes."""
+    c = run(SLR, [Move("left", 10.3 + 25), Move("right", 10.3 + 25)], rest_deg=10.3, lead_s=lead_s)
+    assert [(r.side, r.counted, r.faults) for r in c.reps] == [("left", True, ()), ("right", True, ())]
+
+
+def test_a_leg_first_seen_already_lifted_is_an_attempt() -> None:
+    """The recording starts mid-lift, the leg 38° out (above any stance): that is an attempt, held and
+    lowered, not a rest to learn."""
+    left = lift(2.8, rise_s=1.5, lower_s=2.0, peak_deg=38.0, rest_deg=3.0, t0_s=-1.6)
+    reps = count(SLR, frames(SLR, sampled(lambda t: {"left": left(t), "right": 3.0}, 9.0)))
+    assert [(r.side, r.peak > 35) for r in reps] == [("left", True)]
 
 
 def test_the_target_is_a_lift_above_rest_never_less_than_the_specs() -> None:

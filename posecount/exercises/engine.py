@@ -238,6 +238,7 @@ class RepCounter:
         self._rest_ms: dict[Track, deque[int]] = {s: deque(maxlen=REST_SAMPLES) for s in self.tracks}
         #: the median of each track's rest frames, kept as they change (read several times a frame)
         self._rest_median: dict[Track, float] = {s: math.nan for s in self.tracks}
+        self._seen_below_start: set[Track] = set()  # tracks seen under their start line (see _maybe_wide_rest)
         self._settling: dict[Track, deque[tuple[int, float]]] = {s: deque() for s in self.tracks}
         #: since when the leg has been settled away from its learned rest (a new stance in the making)
         self._away_since: dict[Track, int | None] = {s: None for s in self.tracks}
@@ -403,6 +404,17 @@ class RepCounter:
             times.popleft()
         self._rest_median[track] = float(np.median(rest))
 
+    def _maybe_wide_rest(self, track: Track, value: float) -> bool:
+        """A leg that has only ever been seen above the start line, by less than the rest may shift
+        (``rest_shift_max``), before its rest is learned, may be resting at a stance wider than the spec's
+        ``rest``: it is not an attempt yet. It becomes one when it rises past the start line the widest rest
+        would give, and it is learned as the rest if it settles where it is (a leg first seen at a 9 deg
+        stance, read 10.1-10.4 deg, opened a 2.4 s "attempt" on held-out 1212/02). A leg seen below the
+        start line first (rising into view: a seated foot hidden at rest) opens at the start line as ever."""
+        d = self.spec.drive
+        return (d.rest is not None and track not in self._seen_below_start
+                and len(self._rest[track]) < REST_MIN_SAMPLES and value <= self._sign * d.start + d.rest_shift_max)
+
     def _settle_range(self) -> float:
         d = self.spec.drive
         if d.unit == "deg" or d.rest is None:
@@ -438,7 +450,10 @@ class RepCounter:
 
         if attempt is None:
             if value > self._start_signed(track):
-                return self._open(track, frame, value)
+                if not self._maybe_wide_rest(track, value):
+                    return self._open(track, frame, value)
+            else:
+                self._seen_below_start.add(track)
             self._learn_rest(track, t, value)
             return []
 
