@@ -64,6 +64,9 @@ class Pose:
     foot_axis_deg: (2,) float32, the left and the right foot's direction read from the silhouette
                 (:func:`posecount.silhouette.foot_axes_deg`; NaN where not found), or None when the
                 landmarker was not asked for the silhouette
+    leg_motion_deg: (2,) float32, the left and the right leg's abduction read from motion against the scene
+                at rest (:class:`posecount.motion.LegMotion`; NaN where no leg sticks out), or None when
+                the landmarker was not asked for it
     """
 
     image_xy: np.ndarray
@@ -71,6 +74,7 @@ class Pose:
     visibility: np.ndarray
     presence: np.ndarray
     foot_axis_deg: np.ndarray | None = None
+    leg_motion_deg: np.ndarray | None = None
 
     def visible(self, index: int, threshold: float = 0.5) -> bool:
         return bool(self.visibility[index] >= threshold)
@@ -86,6 +90,9 @@ class PoseOptions:
     min_tracking_confidence: float = 0.5
     #: also ask for the person's silhouette and read each foot's direction from it (~2 ms a frame more)
     silhouette: bool = False
+    #: also read each leg's sideways lift from motion against the scene at rest (front view, behind a
+    #: chair: :mod:`posecount.motion`; ~1 ms a frame more)
+    leg_motion: bool = False
 
 
 def quiet_native_logs() -> None:
@@ -131,10 +138,12 @@ class PoseEstimator:
         quiet_native_logs()
         from mediapipe.tasks.python import BaseOptions, vision
 
-        from posecount.silhouette import foot_axes_deg  # here, not at the top: it imports LEG from this module
+        from posecount.motion import LegMotion  # here, not at the top: these import LEG from this module
+        from posecount.silhouette import foot_axes_deg
 
         self._vision = vision
         self._foot_axes = foot_axes_deg if options.silhouette else None
+        self._leg_motion = LegMotion() if options.leg_motion else None
         path = Path(options.model_path)
         if not path.is_file():
             raise ModelError(f"pose model not found at {path}; run `posecount model fetch`")
@@ -184,8 +193,9 @@ class PoseEstimator:
         if self._foot_axes is not None and result.segmentation_masks:
             mask = result.segmentation_masks[0].numpy_view().reshape(h, w) > 0.5
             feet = self._foot_axes(mask, image_xy)
+        motion = None if self._leg_motion is None else self._leg_motion(image_bgr, image_xy, ts)
         return Pose(image_xy=image_xy, world_xyz=world_xyz, visibility=visibility, presence=presence,
-                    foot_axis_deg=feet)
+                    foot_axis_deg=feet, leg_motion_deg=motion)
 
     def close(self) -> None:
         self._landmarker.close()

@@ -30,7 +30,7 @@ from posecount.recording import PoseTrack
 log = logging.getLogger(__name__)
 
 #: Bump when what a recording holds changes (a new array, another meaning): old files stop being found.
-RECORDING_FORMAT = 2
+RECORDING_FORMAT = 3
 
 
 @functools.cache
@@ -72,6 +72,7 @@ def recording_key(video: Path, options: PoseOptions) -> str:
         "confidences": [options.min_pose_detection_confidence, options.min_pose_presence_confidence,
                         options.min_tracking_confidence],
         "silhouette": options.silhouette,
+        "leg_motion": options.leg_motion,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

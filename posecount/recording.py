@@ -17,6 +17,10 @@ foot_axis_deg      (N, 2) float32     only when recorded with the silhouette (as
                                       always records): the left and the right foot's direction read from
                                       the segmentation mask, degrees, ``atan2(dy, dx)`` in the image
                                       (NaN where not found; see :mod:`posecount.silhouette`)
+leg_motion_deg     (N, 2) float32     only when recorded with leg motion (as ``posecount pose`` always
+                                      records): the left and the right leg's abduction read from motion
+                                      against the scene at rest, degrees (NaN where no leg sticks out;
+                                      see :mod:`posecount.motion`)
 landmark_names     (33,) str
 source             () str             JSON: path, fps, frames, width, height
 =================  =================  ==========================================================
@@ -25,12 +29,13 @@ A *compact* file (``save_npz(path, compact=True)``; how the samples' recordings 
 ``frame``, ``timestamp_ms``, ``detected``, ``landmark_names`` and ``source``, and for the detected frames
 only, as integer steps from the previous detected frame (which compress about three times better):
 ``image_xy_dpx`` (1/10 px), ``world_xyz_mm`` (1 mm), ``visibility_e3`` and ``presence_e3`` (1/1000);
-``foot_axis_deg``, when there is one, is kept as it is.
+``foot_axis_deg`` and ``leg_motion_deg``, when there are, are kept as they are.
 :meth:`PoseTrack.load` reads both kinds.
 
 ``landmarks.csv``: one row per frame, ``frame, t_s, detected``, then for every landmark NAME the columns
 ``NAME_x_px, NAME_y_px, NAME_wx_m, NAME_wy_m, NAME_wz_m, NAME_visibility`` (empty where not detected);
-recorded with the silhouette, then ``left_foot_axis_deg, right_foot_axis_deg`` (empty where not found).
+recorded with the silhouette, then ``left_foot_axis_deg, right_foot_axis_deg`` (empty where not found);
+recorded with leg motion, then ``left_leg_motion_deg, right_leg_motion_deg`` (empty where none).
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ class PoseTrack:
     visibility: np.ndarray
     presence: np.ndarray
     foot_axis_deg: np.ndarray | None = None  # (N, 2), recorded with the silhouette only
+    leg_motion_deg: np.ndarray | None = None  # (N, 2), recorded with leg motion only
 
     def __len__(self) -> int:
         return int(self.frame.shape[0])
@@ -70,7 +76,8 @@ class PoseTrack:
         if not self.detected[i]:
             return None
         feet = None if self.foot_axis_deg is None else self.foot_axis_deg[i]
-        return Pose(self.image_xy[i], self.world_xyz[i], self.visibility[i], self.presence[i], feet)
+        motion = None if self.leg_motion_deg is None else self.leg_motion_deg[i]
+        return Pose(self.image_xy[i], self.world_xyz[i], self.visibility[i], self.presence[i], feet, motion)
 
     def __iter__(self) -> Iterator[tuple[int, int, Pose | None]]:
         """(frame index, timestamp_ms, pose or None) for every frame."""
@@ -90,8 +97,10 @@ class PoseTrack:
         else:
             arrays = {"image_xy": self.image_xy, "world_xyz": self.world_xyz, "visibility": self.visibility,
                       "presence": self.presence}
-        if self.foot_axis_deg is not None:
-            arrays["foot_axis_deg"] = self.foot_axis_deg.astype(np.float32)
+        for name in _PER_LEG:
+            values = getattr(self, name)
+            if values is not None:
+                arrays[name] = values.astype(np.float32)
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(
                 fh, frame=self.frame, timestamp_ms=self.timestamp_ms, detected=self.detected,
@@ -103,9 +112,9 @@ class PoseTrack:
         for name in LANDMARK_NAMES:
             header += [f"{name}_x_px", f"{name}_y_px", f"{name}_wx_m", f"{name}_wy_m", f"{name}_wz_m",
                        f"{name}_visibility"]
-        feet = self.foot_axis_deg
-        if feet is not None:
-            header += ["left_foot_axis_deg", "right_foot_axis_deg"]
+        per_leg = [(name, getattr(self, name)) for name in _PER_LEG if getattr(self, name) is not None]
+        for name, _ in per_leg:
+            header += [f"left_{name}", f"right_{name}"]
         with atomic_open(path, "w", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(header)
@@ -119,8 +128,8 @@ class PoseTrack:
                                 f"{self.visibility[i, j]:.3f}"]
                 else:
                     row += [""] * (6 * NUM_LANDMARKS)
-                if feet is not None:
-                    row += ["" if not np.isfinite(v) else f"{v:.1f}" for v in feet[i]]
+                for _, values in per_leg:
+                    row += ["" if not np.isfinite(v) else f"{v:.1f}" for v in values[i]]
                 writer.writerow(row)
 
     @classmethod
@@ -134,13 +143,17 @@ class PoseTrack:
                               for name, unit, per_unit in _COMPACT}
                 else:
                     arrays = {name: data[name] for name, _, _ in _COMPACT}
-                if "foot_axis_deg" in data:
-                    arrays["foot_axis_deg"] = data["foot_axis_deg"]
+                for name in _PER_LEG:
+                    if name in data:
+                        arrays[name] = data[name]
                 return cls(source=SourceInfo(**info), frame=data["frame"], timestamp_ms=data["timestamp_ms"],
                            detected=detected, **arrays)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}: not a posecount landmarks file ({exc})") from exc
 
+
+#: Optional per-leg arrays (N, 2), stored as they are in both formats.
+_PER_LEG = ("foot_axis_deg", "leg_motion_deg")
 
 #: The compact format's arrays: (PoseTrack field, unit suffix, steps per unit of the field).
 _COMPACT: tuple[tuple[str, str, int], ...] = (("image_xy", "dpx", 10), ("world_xyz", "mm", 1000),
@@ -166,12 +179,13 @@ def _info_dict(info: SourceInfo) -> dict[str, object]:
 
 
 class PoseRecorder:
-    """Collects per-frame poses into a :class:`PoseTrack`; with ``silhouette`` (the landmarker read it) the
-    track has ``foot_axis_deg`` even if no frame had a person."""
+    """Collects per-frame poses into a :class:`PoseTrack`; with ``silhouette`` (``leg_motion``: the
+    landmarker read it) the track has ``foot_axis_deg`` (``leg_motion_deg``) even if no frame had a person."""
 
-    def __init__(self, source: SourceInfo, silhouette: bool = False) -> None:
+    def __init__(self, source: SourceInfo, silhouette: bool = False, leg_motion: bool = False) -> None:
         self.source = source
         self.silhouette = silhouette
+        self.leg_motion = leg_motion
         self._frames: list[int] = []
         self._ts: list[int] = []
         self._poses: list[Pose | None] = []
@@ -188,16 +202,17 @@ class PoseRecorder:
         vis = np.full((n, NUM_LANDMARKS), np.nan, np.float32)
         pres = np.full((n, NUM_LANDMARKS), np.nan, np.float32)
         detected = np.zeros(n, bool)
-        feet = None
-        if self.silhouette or any(pose is not None and pose.foot_axis_deg is not None for pose in self._poses):
-            feet = np.full((n, 2), np.nan, np.float32)
+        per_leg = {name: None if not (asked or any(pose is not None and getattr(pose, name) is not None
+                                                   for pose in self._poses)) else np.full((n, 2), np.nan, np.float32)
+                   for name, asked in (("foot_axis_deg", self.silhouette), ("leg_motion_deg", self.leg_motion))}
         for i, pose in enumerate(self._poses):
             if pose is not None:
                 detected[i] = True
                 xy[i], world[i], vis[i], pres[i] = pose.image_xy, pose.world_xyz, pose.visibility, pose.presence
-                if feet is not None and pose.foot_axis_deg is not None:
-                    feet[i] = pose.foot_axis_deg
+                for name, values in per_leg.items():
+                    if values is not None and getattr(pose, name) is not None:
+                        values[i] = getattr(pose, name)
         info = SourceInfo(path=self.source.path, fps=self.source.fps, frames=n, width=self.source.width,
                           height=self.source.height)
         return PoseTrack(info, np.array(self._frames, np.int64), np.array(self._ts, np.int64), detected, xy, world,
-                         vis, pres, feet)
+                         vis, pres, per_leg["foot_axis_deg"], per_leg["leg_motion_deg"])

@@ -132,8 +132,12 @@ def unswap_legs(pose: Pose, previous: Pose | None) -> Pose:
     feet = pose.foot_axis_deg
     if feet is not None and order[LM.LEFT_ANKLE] == LM.RIGHT_ANKLE:  # each foot was found at its ankle
         feet = feet[::-1].copy()
+    motion = pose.leg_motion_deg
+    if motion is not None and order[LM.LEFT_HIP] == LM.RIGHT_HIP:  # read outward from hips that were mislabelled
+        motion = np.full(2, np.nan, np.float32)
     return Pose(image_xy=pose.image_xy[order], world_xyz=pose.world_xyz[order],
-                visibility=pose.visibility[order], presence=pose.presence[order], foot_axis_deg=feet)
+                visibility=pose.visibility[order], presence=pose.presence[order], foot_axis_deg=feet,
+                leg_motion_deg=motion)
 
 
 class PoseSmoother:

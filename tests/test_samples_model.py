@@ -269,6 +269,13 @@ def test_the_model_reproduces_the_committed_recording(truth_path: Path, recorded
     if feet.any():
         turn = (now.foot_axis_deg[feet] - committed.foot_axis_deg[feet] + 180.0) % 360.0 - 180.0
         assert float(np.median(np.abs(turn))) <= REPRODUCE_MEDIAN_DEG, f"{name}: median foot turn {turn}"
+    assert now.leg_motion_deg is not None and committed.leg_motion_deg is not None, "recorded with leg motion"
+    legs = np.isfinite(now.leg_motion_deg) & np.isfinite(committed.leg_motion_deg)
+    assert int((np.isfinite(now.leg_motion_deg) != np.isfinite(committed.leg_motion_deg)).sum()) <= \
+        REPRODUCE_DETECTED_FRAMES + 0.01 * legs.size, f"{name}: leg motion found on other frames"
+    if legs.any():
+        moved = np.abs(now.leg_motion_deg[legs] - committed.leg_motion_deg[legs])
+        assert float(np.median(moved)) <= REPRODUCE_MEDIAN_DEG, f"{name}: median leg motion change {np.median(moved)}"
     spec = get_exercise(truth["exercise"])
     reps_now = [r.to_dict() for r in replay_track(now, spec)[0].counter.reps]
     reps_committed = [r.to_dict() for r in replay_track(committed, spec)[0].counter.reps]

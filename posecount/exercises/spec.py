@@ -280,6 +280,13 @@ class ExerciseSpec(_Frozen):
 
         return any(registry.FEATURES[name].silhouette for name in self.features_used())
 
+    @property
+    def needs_leg_motion(self) -> bool:
+        """Whether its drive can be read from the legs' motion too (:attr:`PoseOptions.leg_motion`)."""
+        from posecount.features import registry  # the registry imports this module
+
+        return registry.FEATURES[self.drive.feature].leg_motion
+
     def personalised(self, target: dict[Side, float] | None = None,
                      min_hold_s: dict[Side, float] | None = None) -> ExerciseSpec:
         """This spec with a person's own target and hold per leg (validated like the rest of the spec)."""
