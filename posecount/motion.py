@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from posecount.pose import LEG
+from posecount.pose import LEG, leg_abduction_deg
 
 NAN = math.nan
 
@@ -127,12 +127,7 @@ class LegMotion:
 
     def _hanging(self, image_xy: np.ndarray) -> bool:
         """Both legs hang (each ankle within 10 deg of straight below its hip): a scene to start from."""
-        for side in ("left", "right"):
-            hip, _, ankle, _, _ = LEG[side]
-            d = image_xy[ankle] - image_xy[hip]
-            if not (d[1] > 0 and abs(math.degrees(math.atan2(float(d[0]), float(d[1])))) < 10.0):
-                return False
-        return True
+        return all(abs(leg_abduction_deg(image_xy, side)) < 10.0 for side in ("left", "right"))
 
     def _changed(self, small: np.ndarray) -> np.ndarray:
         assert self._scene is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -44,6 +45,16 @@ LEG: dict[Literal["left", "right"], tuple[int, int, int, int, int]] = {
     "left": (LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX),
     "right": (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX),
 }
+
+def leg_abduction_deg(image_xy: np.ndarray, side: Literal["left", "right"]) -> float:
+    """The hip→ankle line's angle from the image vertical, degrees, positive away from the midline for a
+    person facing the camera (their left leg toward the image right); 0 = the ankle straight below the hip.
+    :func:`posecount.features.registry.hip_abduction_deg` is this; :mod:`posecount.motion` reads it too."""
+    hip, _, ankle, _, _ = LEG[side]
+    d = image_xy[ankle] - image_xy[hip]
+    outward = 1.0 if side == "left" else -1.0
+    return math.degrees(math.atan2(outward * float(d[0]), float(d[1])))
+
 
 #: Bones drawn as the skeleton (pairs of landmark indices).
 SKELETON: tuple[tuple[int, int], ...] = (

@@ -37,7 +37,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from posecount.exercises.spec import SIDES, Side, Unit
-from posecount.pose import LEG, LM, Pose
+from posecount.pose import LEG, LM, Pose, leg_abduction_deg
 
 NAN = math.nan
 View = Literal["front", "side"]
@@ -167,10 +167,7 @@ def hip_abduction_deg(pose: Pose, side: Side) -> float:
     be in the picture too: a leg whose knee is guessed (low visibility, or placed outside the frame) is not
     measured.
     """
-    hip, _, ankle, _, _ = LEG[side]
-    d = pose.image_xy[ankle] - pose.image_xy[hip]
-    outward = 1.0 if side == "left" else -1.0
-    return math.degrees(math.atan2(outward * float(d[0]), float(d[1])))
+    return leg_abduction_deg(pose.image_xy, side)
 
 
 def knee_flexion_deg(pose: Pose, side: Side) -> float:
