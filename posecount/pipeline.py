@@ -23,7 +23,7 @@ from posecount.feedback import Coach, Message
 from posecount.overlay import OverlayState, draw_overlay
 from posecount.pose import Pose, PoseEstimator, PoseOptions
 from posecount.recording import PoseRecorder, PoseTrack
-from posecount.report import FramesCsv, Report, provenance, write_timeline
+from posecount.report import FramesCsv, Report, preload_timeline, provenance, write_timeline
 from posecount.smoothing import PoseSmoother, SmoothingSettings
 from posecount.sources import Frame, SourceInfo, VideoFileSource
 from posecount.testrun import TestRecorder
@@ -256,6 +256,7 @@ def run_analysis(video: Path, spec: ExerciseSpec, out_dir: Path, options: PoseOp
     Nothing is left half-written: outputs go to temporary names and are renamed at the end.
     """
     recorder = TestRecorder(test.protocol) if test is not None else None
+    preload_timeline()  # matplotlib imported while the frames are analysed, not after them
     # Every output goes to a temporary name; leaving the stack renames them all (last in, first out: the
     # video writer is released before its file is renamed), or on any error removes them all, and the
     # output directory too if this run created it.
