@@ -6,7 +6,8 @@ at rest behind the chair's back (its segmentation mask takes the chair for the p
 lifted leg out). Here the leg is found as *change* against the scene as it looks with the legs at rest,
 and only the hips come from the model, which places them well.
 
-Per frame, on every fourth pixel of every fourth row, in CIELAB:
+Per frame, on every fourth pixel of every fourth row (coarser in an HD picture: at most 250 across), in
+CIELAB:
 
 * **the scene at rest** is the per-pixel median of up to :attr:`MotionSettings.background_frames` quiet
   frames (no leg out), one taken every :attr:`~MotionSettings.sample_every_s`. Only quiet frames go in, so a
@@ -52,7 +53,8 @@ NAN = math.nan
 
 @dataclass(frozen=True)
 class MotionSettings:
-    step_px: int = 4  # work on every 4th pixel of every 4th row (a quarter of the picture's size)
+    step_px: int = 4  # work on every 4th pixel of every 4th row (a quarter of the picture's size) ...
+    max_samples: int = 250  # ... or coarser, so that no more than this many span the picture's longer side
     change_lab: float = 22.0  # a changed pixel: this far from the scene at rest (CIELAB, 8-bit units)
     sample_every_s: float = 0.5  # a quiet frame offered to the scene at rest this often
     background_frames: int = 15  # the scene at rest: the median of the last this many quiet frames
@@ -85,10 +87,11 @@ class LegMotion:
     def __call__(self, image_bgr: np.ndarray, image_xy: np.ndarray, timestamp_ms: int) -> np.ndarray:
         s = self.settings
         out = np.full(2, NAN, np.float32)
-        leg_px = self._leg_length(image_xy) / s.step_px
+        step = max(s.step_px, -(-max(image_bgr.shape[:2]) // s.max_samples))  # a phone's HD frame: every 8th
+        leg_px = self._leg_length(image_xy) / step
         if not leg_px > 4:
             return out
-        small = cv2.cvtColor(np.ascontiguousarray(image_bgr[::s.step_px, ::s.step_px]), cv2.COLOR_BGR2LAB)
+        small = cv2.cvtColor(np.ascontiguousarray(image_bgr[::step, ::step]), cv2.COLOR_BGR2LAB)
         if self._scene is None or self._scene.shape != small.shape:
             if self._hanging(image_xy):
                 self._restart(small, timestamp_ms)
@@ -98,7 +101,7 @@ class LegMotion:
             self._restart(small, timestamp_ms)
             return out
         for k, side in enumerate(("left", "right")):
-            hip = image_xy[LEG[side][0]] / s.step_px
+            hip = image_xy[LEG[side][0]] / step
             out[k] = self._angle(mask, hip, 1.0 if side == "left" else -1.0, leg_px)
         quiet = not np.any(out > s.quiet_deg)
         self._offer(small, timestamp_ms, quiet)

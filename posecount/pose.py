@@ -202,7 +202,7 @@ class PoseEstimator:
         presence = np.array([lm.presence or 0.0 for lm in norm], dtype=np.float32)
         feet = None
         if self._foot_axes is not None and result.segmentation_masks:
-            mask = result.segmentation_masks[0].numpy_view().reshape(h, w) > 0.5
+            mask = result.segmentation_masks[0].numpy_view().reshape(h, w)  # confidence: cut at 0.5 near the feet
             feet = self._foot_axes(mask, image_xy)
         motion = None if self._leg_motion is None else self._leg_motion(image_bgr, image_xy, ts)
         return Pose(image_xy=image_xy, world_xyz=world_xyz, visibility=visibility, presence=presence,

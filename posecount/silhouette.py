@@ -45,7 +45,9 @@ def foot_axes_deg(mask: np.ndarray, image_xy: np.ndarray) -> np.ndarray:
     """The image direction of each foot's long axis, as ``atan2(dy, dx)`` in degrees (x right, y down) of
     a line, in [-90, 90), for the left and the right leg: shape (2,), NaN where no foot is found.
 
-    ``mask``: (H, W) bool, the person's silhouette; ``image_xy``: (33, 2) landmark pixels of the same frame.
+    ``mask``: (H, W), the person's silhouette: bool, or MediaPipe's float confidence (a pixel is the person's
+    above 0.5; only the pieces around the ankles are thresholded, not a whole HD frame);
+    ``image_xy``: (33, 2) landmark pixels of the same frame.
     """
     out = np.full(2, np.nan, dtype=np.float32)
     for k, (hip_i, knee_i, ankle_i) in enumerate(_LEGS):
@@ -65,7 +67,7 @@ def _foot_axis_deg(mask: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: n
     y0, y1 = max(0, int(ankle[1] - reach_px)), min(h, int(ankle[1] + reach_px) + 1)
     if x0 >= x1 or y0 >= y1:
         return math.nan
-    ys, xs = np.nonzero(mask[y0:y1, x0:x1])
+    ys, xs = np.nonzero(mask[y0:y1, x0:x1] > 0.5)
     p = np.stack([xs + x0 - ankle[0], ys + y0 - ankle[1]], axis=1).astype(np.float64)
     dist = np.hypot(p[:, 0], p[:, 1])
     near = (p @ along > 0.0) & (dist < reach_px)
