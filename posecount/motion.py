@@ -1,4 +1,8 @@
-"""Each leg's sideways lift read from motion against the scene behind the person (front view).
+"""Legs read from motion against the scene behind the person: each leg's sideways lift (front view,
+:class:`LegMotion`) and a seated knee's extension (side view, :class:`KneeMotion`).
+
+Leg motion (front view)
+-----------------------
 
 Standing behind a chair with the camera in front, the chair's back stands between the camera and the
 person's legs. A leg lifted out past the chair's side is plainly visible, but MediaPipe often places it
@@ -34,6 +38,31 @@ at rest read more than 12 deg above its stance. Between 5 and 15 deg a lift is s
 outline and reads low (near rest); the landmarks carry those degrees. The scene at rest assumes a still
 camera: a handheld one restarts it often (the changed-picture guard) and the legs are read from the
 landmarks alone meanwhile.
+
+Knee motion (side view, seated knee extension)
+----------------------------------------------
+
+Side-on, MediaPipe misplaces the knee of a straight leg (mid-thigh) and often reads a 3 s straight hold as
+100-115 deg, so a hold is split or lost. The knee itself does not move in this exercise, and the model places
+it well while the leg is bent. :class:`KneeMotion` keeps the same scene at rest and change mask, and:
+
+* **the hip, knee and ankle at rest** of each leg are the median of the model's over the last
+  :attr:`KneeMotionSettings.rest_frames` quiet frames with both knees read bent (interior angle under
+  :attr:`~KneeMotionSettings.bent_deg`, 115 deg); the scene starts on the first such frame;
+* **a fan of rays from the knee at rest**, from straight down (0 deg) to 120 deg forward (the way the knee
+  points from the hip at rest: the person faces there); a ray's support is its share of changed pixels
+  between 0.55 and 1.05 shank lengths from the knee; the shank's direction is the outermost ridge of
+  support as above (0.45, ridge 0.7). Less than 25 deg forward is not told from a leg at rest: NaN;
+* **the knee angle** is the angle between that shank direction and the knee-to-hip direction at rest.
+
+A frame is quiet when no knee reads straighter than 120 deg. Side-on both knees are at almost the same
+place, so both fans see the same change: the motion tells how far *a* leg is extended, not which one
+(:class:`posecount.features.FeatureExtractor` gives it to the leg the model reads as the more extended).
+
+Measured on 90 rendered held-out seated knee extension clips (9 seeds): on the 32 589 frames with the
+working knee drawn straighter than 150 deg, the motion read it within 10 deg on 95.5 %, the model on 84.0 %.
+Of the 39 956 frames drawn at rest (under 100 deg) it read a knee straighter than 120 deg on 124, all in one
+clip where the model finds no person at all.
 """
 
 from __future__ import annotations
@@ -46,66 +75,151 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from posecount.features.registry import angle_at, angle_between
 from posecount.pose import LEG, leg_abduction_deg
 
 NAN = math.nan
 
 
 @dataclass(frozen=True)
-class MotionSettings:
+class SceneSettings:
+    """What both readers share: the scene at rest, the change mask and the ridge of a fan's support."""
+
     step_px: int = 4  # work on every 4th pixel of every 4th row (a quarter of the picture's size) ...
     max_samples: int = 250  # ... or coarser, so that no more than this many span the picture's longer side
     change_lab: float = 22.0  # a changed pixel: this far from the scene at rest (CIELAB, 8-bit units)
     sample_every_s: float = 0.5  # a quiet frame offered to the scene at rest this often
     background_frames: int = 15  # the scene at rest: the median of the last this many quiet frames
-    quiet_deg: float = 8.0  # a frame is quiet when no leg reads further out than this (or none is found)
     stale_s: float = 30.0  # no quiet frame for this long: the scene has changed, start afresh
     max_changed_fraction: float = 0.35  # more of the picture changed than this: the camera or the light moved
-    theta_deg: tuple[float, float] = (-15.0, 85.0)  # the fan, outward from straight down
-    reach: tuple[float, float] = (0.75, 1.05)  # the part of each ray read, in leg lengths from the hip
     min_support: float = 0.45  # a ray's share of changed pixels for a leg to be there
     ridge_fraction: float = 0.7  # the ridge: neighbouring rays with at least this share of the peak's support
+
+
+@dataclass(frozen=True)
+class MotionSettings(SceneSettings):
+    """:class:`LegMotion`'s numbers (front view, sideways lift)."""
+
+    quiet_deg: float = 8.0  # a frame is quiet when no leg reads further out than this (or none is found)
+    theta_deg: tuple[float, float] = (-15.0, 85.0)  # the fan, outward from straight down
+    reach: tuple[float, float] = (0.75, 1.05)  # the part of each ray read, in leg lengths from the hip
     min_angle_deg: float = -5.0  # further inward: the other leg's vacated place, not this leg
     leg_samples: int = 90  # leg length: the median hip-to-ankle distance over this many frames
 
 
-class LegMotion:
-    """Feed every frame (with the model's landmarks): each leg's abduction from motion, ``[left, right]``
-    degrees from straight down, positive away from the midline (as ``hip_abduction_deg``), NaN where no leg
-    sticks out. One instance per video or camera session: it learns that scene."""
+@dataclass(frozen=True)
+class KneeMotionSettings(SceneSettings):
+    """:class:`KneeMotion`'s numbers (side view, seated knee extension)."""
 
-    def __init__(self, settings: MotionSettings | None = None) -> None:
-        self.settings = settings or MotionSettings()
+    bent_deg: float = 115.0  # a knee the model reads bent more than this (interior angle below) is placed well
+    quiet_deg: float = 120.0  # a frame is quiet when no knee reads straighter than this (or none is found)
+    theta_deg: tuple[float, float] = (0.0, 120.0)  # the fan from the knee, forward from straight down
+    reach: tuple[float, float] = (0.55, 1.05)  # the part of each ray read, in shank lengths from the knee
+    min_angle_deg: float = 25.0  # a shank less far forward than this is not told from one at rest: NaN
+    rest_frames: int = 60  # the hip, knee and ankle at rest: the median of the model's over this many frames
+
+
+def _ridge_angle(theta: np.ndarray, support: np.ndarray, settings: SceneSettings) -> float:
+    """The fan's angle: the outermost ridge of support that reaches ``min_support``, refined as the
+    support-weighted mean angle over the ridge; NaN where no ray has enough support."""
+    above = np.flatnonzero(support >= settings.min_support)
+    if above.size == 0:
+        return NAN
+    k = int(above[-1])  # the outermost ray with enough support; climb inward to its ridge's peak
+    while k > 0 and support[k - 1] >= support[k]:
+        k -= 1
+    floor = settings.ridge_fraction * support[k]
+    lo = hi = k
+    while lo > 0 and support[lo - 1] >= floor:
+        lo -= 1
+    while hi < len(support) - 1 and support[hi + 1] >= floor:
+        hi += 1
+    weights = support[lo:hi + 1]
+    return float((theta[lo:hi + 1] * weights).sum() / weights.sum())
+
+
+class _Fan:
+    """A fan of rays from straight down (angle 0) to one side: per angle, the offsets of the points read
+    along the ray (x toward the side, y down), between ``reach`` lengths; remade when the length changes."""
+
+    def __init__(self, theta_deg: tuple[float, float], reach: tuple[float, float]) -> None:
+        self._theta_deg = theta_deg
+        self._reach = reach
+        self._length_px = 0.0
+        self._rays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def rays(self, length_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._rays is None or abs(length_px - self._length_px) > 0.02 * self._length_px:
+            theta = np.arange(self._theta_deg[0], self._theta_deg[1] + 1e-9, 1.0)
+            r = np.arange(self._reach[0] * length_px, self._reach[1] * length_px, 0.75)
+            rad = np.radians(theta)[:, None]
+            self._rays = (theta, r[None, :] * np.sin(rad), r[None, :] * np.cos(rad))
+            self._length_px = length_px
+        return self._rays
+
+    def support(self, mask: np.ndarray, origin: np.ndarray, toward: float, length_px: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """The fan's angles and each ray's share of changed pixels, from ``origin`` toward image right
+        (``toward`` +1) or left (-1)."""
+        theta, dx, dy = self.rays(length_px)
+        h, w = mask.shape
+        x = np.rint(origin[0] + toward * dx).astype(np.int32)
+        y = np.rint(origin[1] + dy).astype(np.int32)
+        inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+        hits = np.zeros(x.shape, np.uint8)
+        hits[inside] = mask[y[inside], x[inside]]
+        return theta, hits.mean(axis=1)
+
+
+class _SceneMotion:
+    """The frame loop both readers share: the scene at rest (started on a frame :meth:`_at_rest` accepts,
+    fed with quiet frames), the change mask, its guards; :meth:`_read` reads the legs from the mask."""
+
+    settings: MotionSettings | KneeMotionSettings
+
+    def __init__(self) -> None:
         self._quiet: deque[np.ndarray] = deque(maxlen=self.settings.background_frames)
         self._scene: np.ndarray | None = None
         self._last_sample_ms: int | None = None
         self._last_quiet_ms: int | None = None
-        self._legs: deque[float] = deque(maxlen=self.settings.leg_samples)
-        self._fan_leg_px = 0.0
-        self._fan: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def __call__(self, image_bgr: np.ndarray, image_xy: np.ndarray, timestamp_ms: int) -> np.ndarray:
         s = self.settings
         out = np.full(2, NAN, np.float32)
         step = max(s.step_px, -(-max(image_bgr.shape[:2]) // s.max_samples))  # a phone's HD frame: every 8th
-        leg_px = self._leg_length(image_xy) / step
-        if not leg_px > 4:
+        if not self._prepare(image_xy, step):
             return out
         small = cv2.cvtColor(np.ascontiguousarray(image_bgr[::step, ::step]), cv2.COLOR_BGR2LAB)
         if self._scene is None or self._scene.shape != small.shape:
-            if self._hanging(image_xy):
+            if self._at_rest(image_xy):
                 self._restart(small, timestamp_ms)
             return out
         mask = self._changed(small)
         if mask.mean() > s.max_changed_fraction:
             self._restart(small, timestamp_ms)
             return out
-        for k, side in enumerate(("left", "right")):
-            hip = image_xy[LEG[side][0]] / step
-            out[k] = self._angle(mask, hip, 1.0 if side == "left" else -1.0, leg_px)
+        self._read(mask, image_xy, step, out)
         quiet = not np.any(out > s.quiet_deg)
         self._offer(small, timestamp_ms, quiet)
+        if quiet:
+            self._quiet_frame(image_xy)
         return out
+
+    # -- what each reader says ---------------------------------------------------------------------------
+    def _prepare(self, image_xy: np.ndarray, step: int) -> bool:
+        """Learn what this frame tells of the body's size; False: nothing can be read yet."""
+        return True
+
+    def _at_rest(self, image_xy: np.ndarray) -> bool:
+        """The model sees the legs at rest: a scene to start from."""
+        raise NotImplementedError
+
+    def _read(self, mask: np.ndarray, image_xy: np.ndarray, step: int, out: np.ndarray) -> None:
+        """Each leg's angle from the change mask into ``out`` ([left, right], NaN where none)."""
+        raise NotImplementedError
+
+    def _quiet_frame(self, image_xy: np.ndarray) -> None:
+        """A quiet frame (no leg read out) was seen with these landmarks."""
 
     # -- the scene at rest -------------------------------------------------------------------------------
     def _restart(self, small: np.ndarray, timestamp_ms: int) -> None:
@@ -128,10 +242,6 @@ class LegMotion:
         self._quiet.append(small)
         self._scene = np.median(np.stack(self._quiet), axis=0).astype(np.uint8)
 
-    def _hanging(self, image_xy: np.ndarray) -> bool:
-        """Both legs hang (each ankle within 10 deg of straight below its hip): a scene to start from."""
-        return all(abs(leg_abduction_deg(image_xy, side)) < 10.0 for side in ("left", "right"))
-
     def _changed(self, small: np.ndarray) -> np.ndarray:
         assert self._scene is not None
         d = cv2.absdiff(small, self._scene)
@@ -139,7 +249,32 @@ class LegMotion:
         mask = (d2 > self.settings.change_lab ** 2).astype(np.uint8)
         return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
 
-    # -- the legs ------------------------------------------------------------------------------------------
+
+class LegMotion(_SceneMotion):
+    """Feed every frame (with the model's landmarks): each leg's abduction from motion, ``[left, right]``
+    degrees from straight down, positive away from the midline (as ``hip_abduction_deg``), NaN where no leg
+    sticks out. One instance per video or camera session: it learns that scene."""
+
+    def __init__(self, settings: MotionSettings | None = None) -> None:
+        self.settings: MotionSettings = settings or MotionSettings()
+        super().__init__()
+        self._legs: deque[float] = deque(maxlen=self.settings.leg_samples)
+        self._leg_px = NAN
+        self._fan = _Fan(self.settings.theta_deg, self.settings.reach)
+
+    def _prepare(self, image_xy: np.ndarray, step: int) -> bool:
+        self._leg_px = self._leg_length(image_xy) / step
+        return self._leg_px > 4
+
+    def _at_rest(self, image_xy: np.ndarray) -> bool:
+        """Both legs hang (each ankle within 10 deg of straight below its hip)."""
+        return all(abs(leg_abduction_deg(image_xy, side)) < 10.0 for side in ("left", "right"))
+
+    def _read(self, mask: np.ndarray, image_xy: np.ndarray, step: int, out: np.ndarray) -> None:
+        for k, side in enumerate(("left", "right")):
+            hip = image_xy[LEG[side][0]] / step
+            out[k] = self._angle(mask, hip, 1.0 if side == "left" else -1.0)
+
     def _leg_length(self, image_xy: np.ndarray) -> float:
         for side in ("left", "right"):
             hip, _, ankle, _, _ = LEG[side]
@@ -148,41 +283,62 @@ class LegMotion:
                 self._legs.append(length)
         return statistics.median(self._legs) if self._legs else NAN
 
-    def _rays(self, leg_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The fan's angles and, per angle, the offsets of the points read along the ray (x outward, y down)."""
-        if self._fan is None or abs(leg_px - self._fan_leg_px) > 0.02 * self._fan_leg_px:
-            s = self.settings
-            theta = np.arange(s.theta_deg[0], s.theta_deg[1] + 1e-9, 1.0)
-            r = np.arange(s.reach[0] * leg_px, s.reach[1] * leg_px, 0.75)
-            rad = np.radians(theta)[:, None]
-            self._fan = (theta, r[None, :] * np.sin(rad), r[None, :] * np.cos(rad))
-            self._fan_leg_px = leg_px
-        return self._fan
-
-    def _angle(self, mask: np.ndarray, hip: np.ndarray, outward: float, leg_px: float) -> float:
-        s = self.settings
+    def _angle(self, mask: np.ndarray, hip: np.ndarray, outward: float) -> float:
         if not np.all(np.isfinite(hip)):
             return NAN
-        theta, dx, dy = self._rays(leg_px)
-        h, w = mask.shape
-        x = np.rint(hip[0] + outward * dx).astype(np.int32)
-        y = np.rint(hip[1] + dy).astype(np.int32)
-        inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-        hits = np.zeros(x.shape, np.uint8)
-        hits[inside] = mask[y[inside], x[inside]]
-        support = hits.mean(axis=1)
-        above = np.flatnonzero(support >= s.min_support)
-        if above.size == 0:
+        theta, support = self._fan.support(mask, hip, outward, self._leg_px)
+        angle = _ridge_angle(theta, support, self.settings)
+        return angle if angle >= self.settings.min_angle_deg else NAN
+
+
+class KneeMotion(_SceneMotion):
+    """Feed every frame (with the model's landmarks): side-on, seated, how far a knee is extended read from
+    motion, ``[left, right]`` interior hip-knee-ankle degrees (180 = straight, as ``knee_angle_deg``), NaN
+    where no shank sticks out forward. Side-on both knees are at almost the same place in the picture, so
+    both legs' fans see the same change: it tells how far *a* leg is extended, not which one. One instance
+    per video or camera session: it learns that scene."""
+
+    def __init__(self, settings: KneeMotionSettings | None = None) -> None:
+        self.settings: KneeMotionSettings = settings or KneeMotionSettings()
+        super().__init__()
+        self._rest: tuple[deque[np.ndarray], deque[np.ndarray]] = (
+            deque(maxlen=self.settings.rest_frames), deque(maxlen=self.settings.rest_frames))
+        self._fans = (_Fan(self.settings.theta_deg, self.settings.reach),
+                      _Fan(self.settings.theta_deg, self.settings.reach))
+
+    def _bent(self, image_xy: np.ndarray) -> bool:
+        return all(angle_at(*image_xy[list(LEG[side][:3])]) < self.settings.bent_deg for side in ("left", "right"))
+
+    def _at_rest(self, image_xy: np.ndarray) -> bool:
+        """Both knees bent: the model places them well, and no shank is out."""
+        if not self._bent(image_xy):
+            return False
+        self._learn_rest(image_xy)
+        return True
+
+    def _quiet_frame(self, image_xy: np.ndarray) -> None:
+        if self._bent(image_xy):
+            self._learn_rest(image_xy)
+
+    def _learn_rest(self, image_xy: np.ndarray) -> None:
+        for k, side in enumerate(("left", "right")):
+            self._rest[k].append(image_xy[list(LEG[side][:3])].copy())
+
+    def _read(self, mask: np.ndarray, image_xy: np.ndarray, step: int, out: np.ndarray) -> None:
+        for k in (0, 1):
+            if self._rest[k]:
+                out[k] = self._knee_deg(mask, np.median(np.stack(self._rest[k]), axis=0) / step, k)
+
+    def _knee_deg(self, mask: np.ndarray, rest: np.ndarray, k: int) -> float:
+        hip, knee, ankle = rest
+        shank_px = float(np.hypot(*(ankle - knee)))
+        thigh = hip - knee
+        if not (shank_px > 4 and np.all(np.isfinite(thigh))):
             return NAN
-        k = int(above[-1])  # the outermost ray with enough support; climb inward to its ridge's peak
-        while k > 0 and support[k - 1] >= support[k]:
-            k -= 1
-        floor = s.ridge_fraction * support[k]
-        lo = hi = k
-        while lo > 0 and support[lo - 1] >= floor:
-            lo -= 1
-        while hi < len(support) - 1 and support[hi + 1] >= floor:
-            hi += 1
-        weights = support[lo:hi + 1]
-        angle = float((theta[lo:hi + 1] * weights).sum() / weights.sum())
-        return angle if angle >= s.min_angle_deg else NAN
+        forward = 1.0 if thigh[0] <= 0 else -1.0  # seated, the knee is ahead of the hip
+        theta, support = self._fans[k].support(mask, knee, forward, shank_px)
+        phi = _ridge_angle(theta, support, self.settings)
+        if not phi >= self.settings.min_angle_deg:
+            return NAN
+        rad = math.radians(phi)
+        return angle_between(np.array([forward * math.sin(rad), math.cos(rad)]), thigh)
