@@ -521,7 +521,7 @@ def main() -> int:
         if args.landmarks:
             args.landmarks.mkdir(parents=True, exist_ok=True)
             for clip in sorted(clips.glob("holdout_*.mp4")):
-                as_pose_records = replace(options, silhouette=True, leg_motion=True)
+                as_pose_records = replace(options, silhouette=True, leg_motion=True, knee_motion=True)
                 record_track(clip, as_pose_records).save_npz(args.landmarks / f"{clip.stem}.npz")
             results = evaluate_directory(clips, None, results_dir, landmarks_dir=args.landmarks)
         else:

@@ -180,11 +180,13 @@ class Session:
 
 # -- posecount pose -------------------------------------------------------------------------------------
 def options_for(specs: Iterable[ExerciseSpec], options: PoseOptions) -> PoseOptions:
-    """The landmarker options for counting ``specs``: the silhouette (at ~2 ms a frame) and the legs'
-    motion (~1 ms) are asked for when one of them reads it, and kept if ``options`` already ask for it."""
+    """The landmarker options for counting ``specs``: the silhouette (at ~2 ms a frame), the legs' motion
+    and the knees' motion (~1 ms each) are asked for when one of them reads it, and kept if ``options``
+    already ask for it."""
     specs = list(specs)
     return replace(options, silhouette=options.silhouette or any(spec.needs_silhouette for spec in specs),
-                   leg_motion=options.leg_motion or any(spec.needs_leg_motion for spec in specs))
+                   leg_motion=options.leg_motion or any(spec.needs_leg_motion for spec in specs),
+                   knee_motion=options.knee_motion or any(spec.needs_knee_motion for spec in specs))
 
 
 def estimate_poses(frames: Iterable[Frame], options: PoseOptions) -> Iterator[tuple[Frame, Pose | None]]:
@@ -212,7 +214,8 @@ def record_track(video: Path, options: PoseOptions, on_start: Callable[[SourceIn
     with VideoFileSource(video) as source:
         if on_start:
             on_start(source.info)
-        recorder = PoseRecorder(source.info, silhouette=options.silhouette, leg_motion=options.leg_motion)
+        recorder = PoseRecorder(source.info, silhouette=options.silhouette, leg_motion=options.leg_motion,
+                                knee_motion=options.knee_motion)
         for frame, pose in estimate_poses(source, options):
             recorder.add(frame.index, frame.timestamp_ms, pose)
             if on_frame:
@@ -224,9 +227,10 @@ def run_pose_extraction(video: Path, out_dir: Path, options: PoseOptions,
                         on_start: Callable[[SourceInfo], None] | None = None,
                         on_frame: ProgressFn | None = None) -> PoseTrack:
     """Landmarks of every frame → ``out_dir/landmarks.npz`` and ``landmarks.csv``, with the silhouette's
-    foot directions and the legs' motion, so that the recording replays every exercise."""
+    foot directions, the legs' and the knees' motion, so that the recording replays every exercise."""
     with output_dir(Path(out_dir)) as out:  # a bad video leaves no empty directory behind
-        track = record_track(video, replace(options, silhouette=True, leg_motion=True), on_start, on_frame)
+        everything = replace(options, silhouette=True, leg_motion=True, knee_motion=True)
+        track = record_track(video, everything, on_start, on_frame)
         track.save_npz(out / "landmarks.npz")
         track.save_csv(out / "landmarks.csv")
     return track

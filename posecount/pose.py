@@ -78,6 +78,9 @@ class Pose:
     leg_motion_deg: (2,) float32, the left and the right leg's abduction read from motion against the scene
                 at rest (:class:`posecount.motion.LegMotion`; NaN where no leg sticks out), or None when
                 the landmarker was not asked for it
+    knee_motion_deg: (2,) float32, side-on and seated, the left and the right knee's interior angle read
+                from motion against the scene at rest (:class:`posecount.motion.KneeMotion`; NaN where no
+                shank sticks out; both legs read the same extended shank), or None when not asked for
     """
 
     image_xy: np.ndarray
@@ -86,6 +89,7 @@ class Pose:
     presence: np.ndarray
     foot_axis_deg: np.ndarray | None = None
     leg_motion_deg: np.ndarray | None = None
+    knee_motion_deg: np.ndarray | None = None
 
     def visible(self, index: int, threshold: float = 0.5) -> bool:
         return bool(self.visibility[index] >= threshold)
@@ -104,6 +108,9 @@ class PoseOptions:
     #: also read each leg's sideways lift from motion against the scene at rest (front view, behind a
     #: chair: :mod:`posecount.motion`; ~1 ms a frame more)
     leg_motion: bool = False
+    #: also read a seated knee's extension from motion against the scene at rest (side view:
+    #: :class:`posecount.motion.KneeMotion`; ~1 ms a frame more)
+    knee_motion: bool = False
 
 
 def quiet_native_logs() -> None:
@@ -149,12 +156,13 @@ class PoseEstimator:
         quiet_native_logs()
         from mediapipe.tasks.python import BaseOptions, vision
 
-        from posecount.motion import LegMotion  # here, not at the top: these import LEG from this module
+        from posecount.motion import KneeMotion, LegMotion  # here, not at the top: these import LEG from this module
         from posecount.silhouette import foot_axes_deg
 
         self._vision = vision
         self._foot_axes = foot_axes_deg if options.silhouette else None
         self._leg_motion = LegMotion() if options.leg_motion else None
+        self._knee_motion = KneeMotion() if options.knee_motion else None
         path = Path(options.model_path)
         if not path.is_file():
             raise ModelError(f"pose model not found at {path}; run `posecount model fetch`")
@@ -205,8 +213,9 @@ class PoseEstimator:
             mask = result.segmentation_masks[0].numpy_view().reshape(h, w)  # confidence: cut at 0.5 near the feet
             feet = self._foot_axes(mask, image_xy)
         motion = None if self._leg_motion is None else self._leg_motion(image_bgr, image_xy, ts)
+        knees = None if self._knee_motion is None else self._knee_motion(image_bgr, image_xy, ts)
         return Pose(image_xy=image_xy, world_xyz=world_xyz, visibility=visibility, presence=presence,
-                    foot_axis_deg=feet, leg_motion_deg=motion)
+                    foot_axis_deg=feet, leg_motion_deg=motion, knee_motion_deg=knees)
 
     def close(self) -> None:
         self._landmarker.close()

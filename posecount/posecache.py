@@ -30,7 +30,7 @@ from posecount.recording import PoseTrack
 log = logging.getLogger(__name__)
 
 #: Bump when what a recording holds changes (a new array, another meaning): old files stop being found.
-RECORDING_FORMAT = 3
+RECORDING_FORMAT = 4
 
 
 @functools.cache
@@ -73,6 +73,7 @@ def recording_key(video: Path, options: PoseOptions) -> str:
                         options.min_tracking_confidence],
         "silhouette": options.silhouette,
         "leg_motion": options.leg_motion,
+        "knee_motion": options.knee_motion,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

@@ -135,9 +135,11 @@ def unswap_legs(pose: Pose, previous: Pose | None) -> Pose:
     motion = pose.leg_motion_deg
     if motion is not None and order[LM.LEFT_HIP] == LM.RIGHT_HIP:  # read outward from hips that were mislabelled
         motion = np.full(2, np.nan, np.float32)
+    # The knees' motion is kept as it is: side-on both legs' fans see the same extended shank, so it says
+    # how far *a* knee is extended, whatever the labels (the extractor takes it for either leg).
     return Pose(image_xy=pose.image_xy[order], world_xyz=pose.world_xyz[order],
                 visibility=pose.visibility[order], presence=pose.presence[order], foot_axis_deg=feet,
-                leg_motion_deg=motion)
+                leg_motion_deg=motion, knee_motion_deg=pose.knee_motion_deg)
 
 
 class PoseSmoother:

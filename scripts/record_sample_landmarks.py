@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", choices=list(FOLDERS), help="only this set (repeatable)")
     args = parser.parse_args(argv)
     options = PoseOptions(model_path=ensure_model("full", progress=False), silhouette=True,  # as `posecount pose`
-                          leg_motion=True)
+                          leg_motion=True, knee_motion=True)
     cache = PoseCache(Path(os.environ.get("POSECOUNT_TEST_CACHE", ROOT / ".pytest_cache" / "posecount-poses")))
     for clip in _clips(args.set):
         track = cache.track(clip, options)

@@ -38,12 +38,13 @@ def model_path() -> Path:
 @pytest.fixture(scope="session")
 def recorded(model_path: Path) -> RecordFn:
     """``recorded(clip)``: the current model's :class:`PoseTrack` of ``clip`` (made once, then replayed), with
-    the silhouette and the legs' motion, as ``posecount pose`` records it, so that it replays every exercise."""
+    the silhouette, the legs' and the knees' motion, as ``posecount pose`` records it, so that it replays
+    every exercise."""
     from posecount.pose import PoseOptions
     from posecount.posecache import PoseCache
 
     cache = PoseCache(Path(os.environ.get("POSECOUNT_TEST_CACHE", ROOT / ".pytest_cache" / "posecount-poses")))
-    options = PoseOptions(model_path=model_path, silhouette=True, leg_motion=True)
+    options = PoseOptions(model_path=model_path, silhouette=True, leg_motion=True, knee_motion=True)
     return lambda clip: cache.track(clip, options)
 
 

@@ -287,6 +287,13 @@ class ExerciseSpec(_Frozen):
 
         return registry.FEATURES[self.drive.feature].leg_motion
 
+    @property
+    def needs_knee_motion(self) -> bool:
+        """Whether its drive can be read from a seated knee's motion too (:attr:`PoseOptions.knee_motion`)."""
+        from posecount.features import registry  # the registry imports this module
+
+        return registry.FEATURES[self.drive.feature].knee_motion
+
     def personalised(self, target: dict[Side, float] | None = None,
                      min_hold_s: dict[Side, float] | None = None) -> ExerciseSpec:
         """This spec with a person's own target and hold per leg (validated like the rest of the spec)."""

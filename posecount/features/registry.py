@@ -569,6 +569,9 @@ class FeatureDef:
     leg_motion: as a drive it can also be read from the legs' motion (:attr:`Pose.leg_motion_deg`, asked for
                with :attr:`PoseOptions.leg_motion`), where that sees a leg further out than the landmarks
                (:class:`posecount.features.FeatureExtractor`)
+    knee_motion: as a drive it can also be read from a seated knee's motion (:attr:`Pose.knee_motion_deg`,
+               asked for with :attr:`PoseOptions.knee_motion`), where that sees a knee straighter than the
+               landmarks (:class:`posecount.features.FeatureExtractor`)
     """
 
     name: str
@@ -582,6 +585,7 @@ class FeatureDef:
     state: type[FeatureState] | None = None
     silhouette: bool = False
     leg_motion: bool = False
+    knee_motion: bool = False
 
     def landmark_indices(self, side: Side | None = None) -> list[int]:
         """Indices of :attr:`landmarks` (for ``side`` when the feature is per leg)."""
@@ -602,13 +606,13 @@ class FeatureDef:
 
 def _define(compute: Callable[..., float], unit: Unit, landmarks: tuple[str, ...], views: tuple[View, ...],
             bounds: tuple[float, float], state: type[FeatureState] | None = None, silhouette: bool = False,
-            leg_motion: bool = False) -> FeatureDef:
+            leg_motion: bool = False, knee_motion: bool = False) -> FeatureDef:
     """A FeatureDef named after its function and documented by its docstring; per leg when the function
     takes a ``side``."""
     per_side = "side" in inspect.signature(compute).parameters
     return FeatureDef(name=compute.__name__, unit=unit, landmarks=landmarks, views=views, per_side=per_side,
                       bounds=bounds, doc=inspect.getdoc(compute) or "", compute=compute, state=state,
-                      silhouette=silhouette, leg_motion=leg_motion)
+                      silhouette=silhouette, leg_motion=leg_motion, knee_motion=knee_motion)
 
 
 #: Every feature a spec can name, by name (read-only).
@@ -617,7 +621,7 @@ FEATURES: Mapping[str, FeatureDef] = MappingProxyType({f.name: f for f in (
             ("front", "side"), (0.0, 180.0)),
     _define(hip_abduction_deg, "deg", ("hip", "knee", "ankle"), ("front",), (-180.0, 180.0), leg_motion=True),
     _define(knee_flexion_deg, "deg", ("hip", "knee", "ankle"), ("front",), (0.0, 180.0)),
-    _define(knee_angle_deg, "deg", ("hip", "ankle"), ("side",), (0.0, 180.0), SeatedThigh),
+    _define(knee_angle_deg, "deg", ("hip", "ankle"), ("side",), (0.0, 180.0), SeatedThigh, knee_motion=True),
     _define(ankle_plantarflexion_deg, "deg", ("hip", "ankle"), ("side",), (-90.0, 90.0),
             silhouette=True),
     _define(hip_height_ratio, "ratio", ("left_hip", "right_hip"), ("front", "side"), (-1.0, 1.5)),
