@@ -42,6 +42,10 @@ class ViewSettings:
     #: at rest from motion (held-out 808/16), where the model, sure of it (0.99), read its true 3°. Behind a
     #: solid chair back the lifted leg the model misplaces at rest is rated 0.3-0.7.
     leg_motion_max_visibility: float = 0.8
+    #: side-on, seated: a knee's motion against the scene at rest (posecount.motion.KneeMotion) stands in for
+    #: the working leg's drive when it reads the knee straighter and the landmarks read the leg at least this
+    #: far out already (0: always)
+    knee_motion_min_deg: float = 0.0
     front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
     # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still
     # rises and falls with each extension; beyond that the camera is in front and the leg moves toward it
@@ -222,7 +226,20 @@ class FeatureExtractor:
             if not math.isfinite(drive) or (math.isfinite(best[self._drive.name]) and drive <= best[self._drive.name]):
                 continue
             best = {f.name: drive if f is self._drive else self._measure(pose, side, f) for f in self._leg_features}
+        if self._drive.knee_motion and pose.knee_motion_deg is not None:
+            self._knee_from_motion(pose.knee_motion_deg, best)
         return near, best
+
+    def _knee_from_motion(self, knee_motion_deg: np.ndarray, best: dict[str, float]) -> None:
+        """Side-on the model places the knee of a straight leg mid-thigh and can read a held straight knee
+        as 100-115°, where the shank sticking out forward is plain in the picture: its motion against the
+        scene at rest then gives the working leg's drive. Both legs' fans see the same shank (the knees are
+        at one place side-on), so the straighter reading goes to the leg the model reads more extended.
+        It only ever raises the reading: at rest the motion finds nothing."""
+        drive = best[self._drive.name]
+        moved = float(np.nanmax(knee_motion_deg)) if np.isfinite(knee_motion_deg).any() else NAN
+        if math.isfinite(moved) and drive >= self.settings.knee_motion_min_deg and not drive >= moved:
+            best[self._drive.name] = moved
 
     # -- the view check -------------------------------------------------------------------------------
     def _check_view(self, pose: Pose) -> str | None:
