@@ -276,6 +276,13 @@ def test_the_model_reproduces_the_committed_recording(truth_path: Path, recorded
     if legs.any():
         moved = np.abs(now.leg_motion_deg[legs] - committed.leg_motion_deg[legs])
         assert float(np.median(moved)) <= REPRODUCE_MEDIAN_DEG, f"{name}: median leg motion change {np.median(moved)}"
+    assert now.knee_motion_deg is not None and committed.knee_motion_deg is not None, "recorded with knee motion"
+    knees = np.isfinite(now.knee_motion_deg) & np.isfinite(committed.knee_motion_deg)
+    assert int((np.isfinite(now.knee_motion_deg) != np.isfinite(committed.knee_motion_deg)).sum()) <= \
+        REPRODUCE_DETECTED_FRAMES + 0.01 * knees.size, f"{name}: knee motion found on other frames"
+    if knees.any():
+        bent = np.abs(now.knee_motion_deg[knees] - committed.knee_motion_deg[knees])
+        assert float(np.median(bent)) <= REPRODUCE_MEDIAN_DEG, f"{name}: median knee motion change {np.median(bent)}"
     spec = get_exercise(truth["exercise"])
     reps_now = [r.to_dict() for r in replay_track(now, spec)[0].counter.reps]
     reps_committed = [r.to_dict() for r in replay_track(committed, spec)[0].counter.reps]

@@ -1,0 +1,207 @@
+"""A seated knee's extension read side-on from motion against the scene at rest (posecount.motion.KneeMotion),
+and the seated drive fused from it.
+
+Truth is the drawn motion: frames drawn here with a knee at a known angle, and a committed seated sample's
+motion script. The model's failure side-on (a straight knee held, read as 100-115°) is reproduced on the
+committed recording by putting the extended leg's ankle back toward 105° about its knee at rest.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import SAMPLES
+
+from posecount.exercises import get_exercise
+from posecount.motion import KneeMotion
+from posecount.pipeline import replay_track
+from posecount.pose import LEG, NUM_LANDMARKS
+from posecount.recording import PoseTrack
+from posecount.synth.motion import angles_at
+from posecount.synth.script import MotionScript
+
+W, H = 480, 360
+HIP_Y = 170.0  # seated: the thigh runs forward from the hip, level
+THIGH_PX = SHANK_PX = 100.0
+SIDES = ("left", "right")
+
+
+def _joints(knee_deg: float, facing: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hip, knee and ankle of a leg whose interior knee angle is ``knee_deg`` (thigh level on the seat)."""
+    hip = np.array([W / 2 - facing * 90.0, HIP_Y])
+    knee = hip + np.array([facing * THIGH_PX, 0.0])
+    a = math.radians(knee_deg - 90.0)  # the shank's angle forward from straight down
+    ankle = knee + np.array([facing * SHANK_PX * math.sin(a), SHANK_PX * math.cos(a)])
+    return hip, knee, ankle
+
+
+def _landmarks(knees_deg: dict[str, float], facing: float = 1.0) -> np.ndarray:
+    """The model's landmarks: both legs at almost the same place side-on, each at its knee angle."""
+    xy = np.zeros((NUM_LANDMARKS, 2), np.float32)
+    for k, side in enumerate(SIDES):
+        for i, p in zip(LEG[side][:3], _joints(knees_deg[side], facing), strict=True):
+            xy[i] = p + np.array([0.0, 3.0 * k])
+    return xy
+
+
+_NOISE = np.random.default_rng(0).normal(0, 2.0, (6, H, W, 3)).astype(np.float32)
+
+
+def _frame(rng: np.random.Generator, knees_deg: dict[str, float], facing: float = 1.0,
+           light: float = 1.0) -> np.ndarray:
+    """A wall and a floor, a chair's seat, the person's trunk and both legs side-on, sensor noise."""
+    img = np.full((H, W, 3), (150, 140, 170), np.uint8)
+    img[290:] = (120, 110, 200)
+    hip = _joints(90.0, facing)[0]
+    cv2.rectangle(img, (int(hip[0] - 60 * facing), 180), (int(hip[0] + 90 * facing), 195), (40, 70, 110), -1)
+    cv2.line(img, (int(hip[0]), int(hip[1])), (int(hip[0]), int(hip[1] - 150)), (80, 90, 60), 40)
+    for side in SIDES:
+        h, k, a = (tuple(int(v) for v in p) for p in _joints(knees_deg[side], facing))
+        cv2.line(img, h, k, (60, 120, 200), 24)
+        cv2.line(img, k, a, (60, 120, 200), 18)
+    return np.clip((img + _NOISE[rng.integers(len(_NOISE))]) * light, 0, 255).astype(np.uint8)
+
+
+def _run(motion: KneeMotion, rng: np.random.Generator, script: list[tuple[float, dict[str, float]]],
+         facing: float = 1.0, fps: float = 30.0, light: float = 1.0, t0_s: float = 0.0) -> list[np.ndarray]:
+    """(duration, knee angles) segments, frame by frame; the landmarks read an extended knee at 105°, as the
+    model does side-on."""
+    out, t = [], t0_s
+    for duration_s, knees in script:
+        misread = {side: min(deg, 105.0) for side, deg in knees.items()}
+        for _ in range(round(duration_s * fps)):
+            out.append(motion(_frame(rng, knees, facing, light), _landmarks(misread, facing), round(t * 1000)))
+            t += 1 / fps
+    return out
+
+
+REST = {"left": 90.0, "right": 90.0}
+
+
+@pytest.mark.parametrize("facing", [1.0, -1.0])
+@pytest.mark.parametrize("knee_deg", [150.0, 170.0])
+def test_an_extended_knee_is_read_at_its_drawn_angle_and_a_resting_one_not_at_all(knee_deg: float,
+                                                                                 facing: float) -> None:
+    rng = np.random.default_rng(1)
+    motion = KneeMotion()
+    readings = _run(motion, rng, [(2.0, REST), (3.0, {"left": 90.0, "right": knee_deg}), (2.0, REST)], facing)
+    assert all(np.all(np.isnan(r)) for r in readings[:60])  # at rest: nothing sticks out
+    held = np.array(readings[70:150])
+    straighter = np.nanmax(held, axis=1)  # both legs' fans see the one shank: a knee is read, not which
+    assert np.all(np.abs(straighter - knee_deg) <= 4.0), straighter
+    after = np.array(readings[170:])
+    assert np.all(np.isnan(after))  # back at rest
+
+
+def test_a_long_hold_never_becomes_the_scene() -> None:
+    rng = np.random.default_rng(2)
+    readings = _run(KneeMotion(), rng, [(2.0, REST), (20.0, {"left": 170.0, "right": 90.0})])
+    assert np.all(np.abs(np.nanmax(np.array(readings[-30:]), axis=1) - 170.0) <= 4.0)
+
+
+def test_a_dimming_is_not_an_extension() -> None:
+    rng = np.random.default_rng(3)
+    motion = KneeMotion()
+    _run(motion, rng, [(2.0, REST)])
+    dimmer = _run(motion, rng, [(2.0, REST)], light=0.6, t0_s=2.0)  # the whole picture darker: a new scene
+    assert all(np.all(np.isnan(r) | (r < 115.0)) for r in dimmer)
+
+
+def test_no_scene_is_learned_from_an_extended_knee() -> None:
+    """The first frames show a knee straight (the model reading it so too): no scene is taken from them."""
+    rng = np.random.default_rng(4)
+    motion = KneeMotion()
+    straight = {"left": 90.0, "right": 170.0}
+    for k in range(30):
+        assert np.all(np.isnan(motion(_frame(rng, straight), _landmarks(straight), 33 * k)))
+    later = [motion(_frame(rng, REST), _landmarks(REST), 1000 + 33 * k) for k in range(60)]
+    assert all(np.all(np.isnan(r)) for r in later)
+
+
+# -- a committed seated sample, the model's failure put back ---------------------------------------------------
+SEATED = "ske_clean_facing_right"
+
+
+def _knee_put_back(track: PoseTrack, script: MotionScript, above_deg: float = 130.0,
+                   read_deg: float = 105.0) -> PoseTrack:
+    """The model's failure side-on: on every frame the drawn working knee is straighter than ``above_deg``,
+    each leg's ankle is put back about its knee at rest so that the landmarks read ``read_deg`` (the
+    hip, knee and ankle at rest are the medians over the frames drawn at rest)."""
+    drawn = np.array([max(angles_at(script, script.frame_time_s(int(f)))[f"{s}_knee_deg"] for s in SIDES)
+                      for f in track.frame])
+    rest = track.detected & (drawn < 100.0)
+    xy = track.image_xy.copy()
+    for side in SIDES:
+        hip_i, knee_i, ankle_i, _, _ = LEG[side]
+        hip, knee, ankle = (np.median(track.image_xy[rest, i], axis=0) for i in (hip_i, knee_i, ankle_i))
+        thigh = hip - knee
+        forward = -math.copysign(1.0, float(thigh[0]))
+        shank = float(np.linalg.norm(ankle - knee))
+        a = math.radians(read_deg - 90.0 - math.degrees(math.atan2(float(-thigh[1]), abs(float(thigh[0])))))
+        bent = knee + np.array([forward * shank * math.sin(a), shank * math.cos(a)])
+        put_back = track.detected & (drawn > above_deg)
+        xy[put_back, knee_i] = knee
+        xy[put_back, ankle_i] = bent
+    return replace(track, image_xy=xy)
+
+
+def test_a_straight_knee_the_model_reads_bent_is_counted_from_its_motion() -> None:
+    truth = json.loads((SAMPLES / f"{SEATED}.truth.json").read_text())
+    script = MotionScript.from_dict(truth["script"])
+    track = PoseTrack.load(SAMPLES / "landmarks" / f"{SEATED}.npz")
+    assert track.knee_motion_deg is not None, "the committed recording carries the knees' motion"
+    spec = get_exercise("seated-knee-extension")
+    misread = _knee_put_back(track, script)
+    drawn = [(r["side"], r["counted"]) for r in truth["reps"]]
+    with_motion = replay_track(misread, spec)[0].counter.reps
+    assert [(r.side, r.counted) for r in with_motion] == drawn
+    without = replay_track(replace(misread, knee_motion_deg=None), spec)[0].counter.reps
+    assert [(r.side, r.counted) for r in without] != drawn
+    assert not any(r.counted for r in without)
+
+
+def test_only_the_seated_drive_asks_for_the_knees_motion(tmp_path: Path) -> None:
+    from posecount.pipeline import options_for
+    from posecount.pose import PoseOptions
+    from posecount.posecache import recording_key
+
+    seated, side = get_exercise("seated-knee-extension"), get_exercise("side-leg-raise")
+    assert seated.needs_knee_motion and not side.needs_knee_motion
+    base = PoseOptions(model_path=tmp_path / "model.task")
+    assert options_for([side], base).knee_motion is False
+    assert options_for([seated, side], base).knee_motion is True
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"video")
+    (tmp_path / "model.task").write_bytes(b"model")
+    assert recording_key(video, base) != recording_key(video, replace(base, knee_motion=True))
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_a_recording_keeps_the_knees_motion(tmp_path: Path, compact: bool) -> None:
+    from posecount.pose import Pose
+    from posecount.recording import PoseRecorder
+    from posecount.sources import SourceInfo
+
+    recorder = PoseRecorder(SourceInfo(path="v.mp4", fps=30.0, frames=3, width=W, height=H), knee_motion=True)
+    xy = _landmarks(REST)
+    z = np.zeros(NUM_LANDMARKS, np.float32)
+    recorder.add(0, 0, Pose(xy, np.zeros((NUM_LANDMARKS, 3), np.float32), z + 1, z + 1,
+                            knee_motion_deg=np.array([np.nan, 171.5], np.float32)))
+    recorder.add(1, 33, None)
+    recorder.add(2, 67, Pose(xy, np.zeros((NUM_LANDMARKS, 3), np.float32), z + 1, z + 1,
+                            knee_motion_deg=np.array([np.nan, np.nan], np.float32)))
+    recorder.track().save_npz(tmp_path / "k.npz", compact=compact)
+    back = PoseTrack.load(tmp_path / "k.npz")
+    assert back.knee_motion_deg is not None and back.leg_motion_deg is None
+    np.testing.assert_array_equal(back.knee_motion_deg, [[np.nan, 171.5], [np.nan, np.nan], [np.nan, np.nan]])
+    pose = back.pose(0)
+    assert pose is not None and pose.knee_motion_deg is not None and pose.knee_motion_deg[1] == 171.5
+    back.save_csv(tmp_path / "k.csv")
+    header, first = (tmp_path / "k.csv").read_text().splitlines()[:2]
+    assert header.endswith("left_knee_motion_deg,right_knee_motion_deg") and first.endswith(",,171.5")
