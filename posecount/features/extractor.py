@@ -47,7 +47,7 @@ class ViewSettings:
     #: far out already (0: whenever a leg is seen). At rest the motion reads nothing (held-out: 124 of 39 956
     #: rest frames read over 120°, all in a clip where the model finds no person), so no gate is needed: on
     #: the 90 held-out seated clips both 0 and 100 got 83 clips right (80 without the motion), 100 with two
-    #: more wrong items (attempts split where the landmarks dip under 100° mid-extension: r1010/05, r202/15)
+    #: more wrong items (extra attempts in r1010/05 and r202/15)
     knee_motion_min_deg: float = 0.0
     front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
     # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still
