@@ -181,7 +181,7 @@ class Session:
 # -- posecount pose -------------------------------------------------------------------------------------
 def options_for(specs: Iterable[ExerciseSpec], options: PoseOptions) -> PoseOptions:
     """The landmarker options for counting ``specs``: the silhouette (at ~2 ms a frame), the legs' motion
-    and the knees' motion (~1 ms each) are asked for when one of them reads it, and kept if ``options``
+    and the knees' motion (~1-3 ms each) are asked for when one of them reads it, and kept if ``options``
     already ask for it."""
     specs = list(specs)
     return replace(options, silhouette=options.silhouette or any(spec.needs_silhouette for spec in specs),

@@ -109,7 +109,7 @@ class PoseOptions:
     #: chair: :mod:`posecount.motion`; ~1 ms a frame more)
     leg_motion: bool = False
     #: also read a seated knee's extension from motion against the scene at rest (side view:
-    #: :class:`posecount.motion.KneeMotion`; ~1 ms a frame more)
+    #: :class:`posecount.motion.KneeMotion`; ~1.5-3 ms a frame more, most of it the CIELAB conversion)
     knee_motion: bool = False
 
 
