@@ -166,22 +166,6 @@ def test_a_straight_knee_the_model_reads_bent_is_counted_from_its_motion() -> No
     assert not any(r.counted for r in without)
 
 
-def test_only_the_seated_drive_asks_for_the_knees_motion(tmp_path: Path) -> None:
-    from posecount.pipeline import options_for
-    from posecount.pose import PoseOptions
-    from posecount.posecache import recording_key
-
-    seated, side = get_exercise("seated-knee-extension"), get_exercise("side-leg-raise")
-    assert seated.needs_knee_motion and not side.needs_knee_motion
-    base = PoseOptions(model_path=tmp_path / "model.task")
-    assert options_for([side], base).knee_motion is False
-    assert options_for([seated, side], base).knee_motion is True
-    video = tmp_path / "v.mp4"
-    video.write_bytes(b"video")
-    (tmp_path / "model.task").write_bytes(b"model")
-    assert recording_key(video, base) != recording_key(video, replace(base, knee_motion=True))
-
-
 @pytest.mark.parametrize("compact", [True, False])
 def test_a_recording_keeps_the_knees_motion(tmp_path: Path, compact: bool) -> None:
     from posecount.pose import Pose

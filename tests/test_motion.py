@@ -179,20 +179,24 @@ def test_a_lifted_leg_the_model_puts_at_rest_is_counted_from_its_motion() -> Non
     assert not any(r.counted for r in sure)  # a leg the model is sure of (rated >= 0.8) is read from it
 
 
-def test_only_a_drive_read_from_the_legs_motion_asks_for_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("option", "reader", "other"), [("leg_motion", "side-leg-raise", "seated-knee-extension"),
+                                                      ("knee_motion", "seated-knee-extension", "side-leg-raise")])
+def test_only_a_drive_read_from_motion_asks_for_it(tmp_path: Path, option: str, reader: str, other: str) -> None:
+    """The legs' motion (front) and the knees' motion (side) are each asked for by the one drive that reads
+    it, kept when another exercise is counted too, and a recording with it is cached apart."""
     from posecount.pipeline import options_for
     from posecount.pose import PoseOptions
     from posecount.posecache import recording_key
 
-    seated, side = get_exercise("seated-knee-extension"), get_exercise("side-leg-raise")
-    assert side.needs_leg_motion and not seated.needs_leg_motion
+    reads, does_not = get_exercise(reader), get_exercise(other)
+    assert getattr(reads, f"needs_{option}") and not getattr(does_not, f"needs_{option}")
     base = PoseOptions(model_path=tmp_path / "model.task")
-    assert options_for([seated], base).leg_motion is False
-    assert options_for([seated, side], base).leg_motion is True
+    assert getattr(options_for([does_not], base), option) is False
+    assert getattr(options_for([does_not, reads], base), option) is True
     video = tmp_path / "v.mp4"
     video.write_bytes(b"video")
     (tmp_path / "model.task").write_bytes(b"model")
-    assert recording_key(video, base) != recording_key(video, replace(base, leg_motion=True))
+    assert recording_key(video, base) != recording_key(video, replace(base, **{option: True}))
 
 
 @pytest.mark.parametrize("compact", [True, False])
