@@ -19,8 +19,9 @@ import pytest
 from conftest import SAMPLES
 
 from posecount.exercises import get_exercise
+from posecount.features.extractor import ViewSettings
 from posecount.motion import KneeMotion
-from posecount.pipeline import replay_track
+from posecount.pipeline import RECORDED_VIEW, Session, replay_track
 from posecount.pose import LEG, NUM_LANDMARKS
 from posecount.recording import PoseTrack
 from posecount.synth.motion import angles_at
@@ -128,13 +129,18 @@ def test_no_scene_is_learned_from_an_extended_knee() -> None:
 SEATED = "ske_clean_facing_right"
 
 
+def _drawn_knee_deg(track: PoseTrack, script: MotionScript) -> np.ndarray:
+    """The straighter of the two drawn knees on each frame of ``track``."""
+    return np.array([max(angles_at(script, script.frame_time_s(int(f)))[f"{s}_knee_deg"] for s in SIDES)
+                     for f in track.frame])
+
+
 def _knee_put_back(track: PoseTrack, script: MotionScript, above_deg: float = 130.0,
-                   read_deg: float = 105.0) -> PoseTrack:
-    """The model's failure side-on: on every frame the drawn working knee is straighter than ``above_deg``,
-    each leg's ankle is put back about its knee at rest so that the landmarks read ``read_deg`` (the
-    hip, knee and ankle at rest are the medians over the frames drawn at rest)."""
-    drawn = np.array([max(angles_at(script, script.frame_time_s(int(f)))[f"{s}_knee_deg"] for s in SIDES)
-                      for f in track.frame])
+                   read_deg: float = 105.0, where: np.ndarray | None = None) -> PoseTrack:
+    """The model's failure side-on: on every frame the drawn working knee is straighter than ``above_deg``
+    (or on the frames ``where``), each leg's ankle is put back about its knee at rest so that the landmarks
+    read ``read_deg`` (the hip, knee and ankle at rest are the medians over the frames drawn at rest)."""
+    drawn = _drawn_knee_deg(track, script)
     rest = track.detected & (drawn < 100.0)
     xy = track.image_xy.copy()
     for side in SIDES:
@@ -145,7 +151,7 @@ def _knee_put_back(track: PoseTrack, script: MotionScript, above_deg: float = 13
         shank = float(np.linalg.norm(ankle - knee))
         a = math.radians(read_deg - 90.0 - math.degrees(math.atan2(float(-thigh[1]), abs(float(thigh[0])))))
         bent = knee + np.array([forward * shank * math.sin(a), shank * math.cos(a)])
-        put_back = track.detected & (drawn > above_deg)
+        put_back = track.detected & ((drawn > above_deg) if where is None else where)
         xy[put_back, knee_i] = knee
         xy[put_back, ankle_i] = bent
     return replace(track, image_xy=xy)
@@ -164,6 +170,39 @@ def test_a_straight_knee_the_model_reads_bent_is_counted_from_its_motion() -> No
     without = replay_track(replace(misread, knee_motion_deg=None), spec)[0].counter.reps
     assert [(r.side, r.counted) for r in without] != drawn
     assert not any(r.counted for r in without)
+
+
+def test_a_flicker_of_change_at_rest_is_no_attempt_where_the_model_reads_the_leg_folded() -> None:
+    """Fresh held-out 1212/05: at rest the model read the knee folded (22-28°, no seated leg), and for 0.27 s
+    a patch of change at the fan's edge read 114.7°: given to that leg, it opened an attempt that was never
+    made. A knee the landmarks read tighter than 60° (``ViewSettings.knee_motion_min_deg``; people sit at
+    70-110°) is not a leg the model sees, and the motion does not stand in for it."""
+    truth = json.loads((SAMPLES / f"{SEATED}.truth.json").read_text())
+    script = MotionScript.from_dict(truth["script"])
+    track = PoseTrack.load(SAMPLES / "landmarks" / f"{SEATED}.npz")
+    assert track.knee_motion_deg is not None
+    drawn = _drawn_knee_deg(track, script)
+    ends = [r["end_s"] for r in truth["reps"]]
+    t_s = track.timestamp_ms / 1000.0
+    misread = (t_s > ends[0] + 0.3) & (t_s < ends[0] + 1.5) & (drawn < 100.0)  # the model's fold, at rest
+    flicker = misread & (t_s > ends[0] + 0.8) & (t_s < ends[0] + 1.07)  # the motion's flicker, within it
+    assert flicker.sum() >= 6 and misread.sum() > 2 * flicker.sum(), "a stretch at rest after the first rep"
+    folded = _knee_put_back(track, script, read_deg=25.0, where=misread)
+    motion = folded.knee_motion_deg.copy()  # type: ignore[union-attr]
+    motion[flicker] = (math.nan, 114.7)
+    folded = replace(folded, knee_motion_deg=motion)
+    spec = get_exercise("seated-knee-extension")
+    wanted = [(r["side"], r["counted"]) for r in truth["reps"]]
+
+    def attempts(view: ViewSettings) -> list[tuple[str, bool]]:
+        session = Session(spec, (folded.source.width, folded.source.height), None, view)
+        for index, ts, pose in folded:
+            session.step(index, ts, pose)
+        session.finish()
+        return [(r.side, r.counted) for r in session.counter.reps]
+
+    assert attempts(RECORDED_VIEW) == wanted
+    assert len(attempts(replace(RECORDED_VIEW, knee_motion_min_deg=0.0))) > len(wanted)  # ungated: the phantom
 
 
 @pytest.mark.parametrize("compact", [True, False])

@@ -43,12 +43,13 @@ class ViewSettings:
     #: solid chair back the lifted leg the model misplaces at rest is rated 0.3-0.7.
     leg_motion_max_visibility: float = 0.8
     #: side-on, seated: a knee's motion against the scene at rest (posecount.motion.KneeMotion) stands in for
-    #: the working leg's drive when it reads the knee straighter and the landmarks read the leg at least this
-    #: far out already (0: whenever a leg is seen). At rest the motion reads nothing (held-out: 124 of 39 956
-    #: rest frames read over 120°, all in a clip where the model finds no person), so no gate is needed: on
-    #: the 90 held-out seated clips both 0 and 100 got 83 clips right (80 without the motion), 100 with two
-    #: more wrong items (extra attempts in r1010/05 and r202/15)
-    knee_motion_min_deg: float = 0.0
+    #: the working leg's drive when it reads the knee straighter and the landmarks read the knee at least this
+    #: open. At rest the motion reads nothing (held-out: 124 of 39 956 rest frames read over 120°, all in a
+    #: clip where the model finds no person); a gate at 100° split two more held-out holds (r1010/05,
+    #: r202/15). But a knee read tighter than 60° is no seated leg the model sees (people sit at 70-110°):
+    #: fresh 1212/05 read 22-28° at rest, and 0.27 s of change at the fan's edge (114.7°) given to that leg
+    #: opened an attempt never made. 0 and 60 got the same 83 of 90 held-out seated clips right.
+    knee_motion_min_deg: float = 60.0
     front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
     # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still
     # rises and falls with each extension; beyond that the camera is in front and the leg moves toward it
