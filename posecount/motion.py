@@ -117,6 +117,9 @@ class KneeMotionSettings(SceneSettings):
     reach: tuple[float, float] = (0.55, 1.05)  # the part of each ray read, in shank lengths from the knee
     min_angle_deg: float = 25.0  # a shank less far forward than this is not told from one at rest: NaN
     rest_frames: int = 60  # the hip, knee and ankle at rest: the median of the model's over this many frames
+    #: seated, the hips stay on the seat: a hip further than this many thigh lengths from its place at rest
+    #: is no one sitting (held-out seated: at most 0.11; a dancer who had squatted: 2.3 in the median)
+    max_hip_shift: float = 0.35
 
 
 def _ridge_angle(theta: np.ndarray, support: np.ndarray, settings: SceneSettings) -> float:
@@ -327,7 +330,14 @@ class KneeMotion(_SceneMotion):
     def _read(self, mask: np.ndarray, image_xy: np.ndarray, step: int, out: np.ndarray) -> None:
         for k in (0, 1):
             if self._rest[k]:
-                out[k] = self._knee_deg(mask, np.median(np.stack(self._rest[k]), axis=0) / step, k)
+                rest = np.median(np.stack(self._rest[k]), axis=0)
+                if self._seated(image_xy[LEG[("left", "right")[k]][0]], rest):
+                    out[k] = self._knee_deg(mask, rest / step, k)
+
+    def _seated(self, hip: np.ndarray, rest: np.ndarray) -> bool:
+        """The hip is where it sat at rest (a person who stands up or dances off is not extending a knee)."""
+        thigh_px = float(np.hypot(*(rest[0] - rest[1])))
+        return bool(np.hypot(*(hip - rest[0])) <= self.settings.max_hip_shift * thigh_px)
 
     def _knee_deg(self, mask: np.ndarray, rest: np.ndarray, k: int) -> float:
         hip, knee, ankle = rest
