@@ -122,6 +122,25 @@ class KneeMotionSettings(SceneSettings):
     max_hip_shift: float = 0.35
 
 
+def sample_step(shape: tuple[int, ...], settings: SceneSettings) -> int:
+    """Every how many pixels the scene is sampled: ``step_px``, coarser in an HD frame (a phone's 1080p:
+    every 8th), so that no more than ``max_samples`` span its longer side."""
+    return max(settings.step_px, -(-max(shape[:2]) // settings.max_samples))
+
+
+@dataclass(frozen=True)
+class LabSample:
+    """A frame sampled every ``step`` pixels, in CIELAB: what the scene is compared on. Made once a frame
+    and shared when both readers run (the conversion is most of their cost)."""
+
+    lab: np.ndarray
+    step: int
+
+
+def lab_sample(image_bgr: np.ndarray, step: int) -> LabSample:
+    return LabSample(cv2.cvtColor(np.ascontiguousarray(image_bgr[::step, ::step]), cv2.COLOR_BGR2LAB), step)
+
+
 def _ridge_angle(theta: np.ndarray, support: np.ndarray, settings: SceneSettings) -> float:
     """The fan's angle: the outermost ridge of support that reaches ``min_support``, refined as the
     support-weighted mean angle over the ridge; NaN where no ray has enough support."""
@@ -186,13 +205,18 @@ class _SceneMotion:
         self._last_sample_ms: int | None = None
         self._last_quiet_ms: int | None = None
 
-    def __call__(self, image_bgr: np.ndarray, image_xy: np.ndarray, timestamp_ms: int) -> np.ndarray:
+    def __call__(self, image_bgr: np.ndarray, image_xy: np.ndarray, timestamp_ms: int,
+                 sample: LabSample | None = None) -> np.ndarray:
+        """The legs' angles in this frame; ``sample``: the frame's :func:`lab_sample`, when another reader
+        has made it already (the same for every reader with the default step)."""
         s = self.settings
         out = np.full(2, NAN, np.float32)
-        step = max(s.step_px, -(-max(image_bgr.shape[:2]) // s.max_samples))  # a phone's HD frame: every 8th
+        step = sample.step if sample is not None else sample_step(image_bgr.shape, s)
         if not self._prepare(image_xy, step):
             return out
-        small = cv2.cvtColor(np.ascontiguousarray(image_bgr[::step, ::step]), cv2.COLOR_BGR2LAB)
+        if sample is None or sample.step != step:
+            sample = lab_sample(image_bgr, step)
+        small = sample.lab
         if self._scene is None or self._scene.shape != small.shape:
             if self._at_rest(image_xy):
                 self._restart(small, timestamp_ms)
@@ -308,6 +332,7 @@ class KneeMotion(_SceneMotion):
             deque(maxlen=self.settings.rest_frames), deque(maxlen=self.settings.rest_frames))
         self._fans = (_Fan(self.settings.theta_deg, self.settings.reach),
                       _Fan(self.settings.theta_deg, self.settings.reach))
+        self._rest_median: list[np.ndarray | None] = [None, None]  # kept until the rest frames change
 
     def _bent(self, image_xy: np.ndarray) -> bool:
         return all(angle_at(*image_xy[list(LEG[side][:3])]) < self.settings.bent_deg for side in ("left", "right"))
@@ -326,11 +351,14 @@ class KneeMotion(_SceneMotion):
     def _learn_rest(self, image_xy: np.ndarray) -> None:
         for k, side in enumerate(("left", "right")):
             self._rest[k].append(image_xy[list(LEG[side][:3])].copy())
+            self._rest_median[k] = None
 
     def _read(self, mask: np.ndarray, image_xy: np.ndarray, step: int, out: np.ndarray) -> None:
         for k in (0, 1):
             if self._rest[k]:
-                rest = np.median(np.stack(self._rest[k]), axis=0)
+                rest = self._rest_median[k]
+                if rest is None:
+                    rest = self._rest_median[k] = np.median(np.stack(self._rest[k]), axis=0)
                 if self._seated(image_xy[LEG[("left", "right")[k]][0]], rest):
                     out[k] = self._knee_deg(mask, rest / step, k)
 

@@ -100,6 +100,25 @@ def test_an_extended_knee_is_read_at_its_drawn_angle_and_a_resting_one_not_at_al
     assert np.all(np.isnan(after))  # back at rest
 
 
+def test_both_readers_read_the_same_from_one_shared_sample_of_the_frame() -> None:
+    """``posecount pose`` converts each frame to CIELAB once for both readers: nothing read changes."""
+    from posecount.motion import LegMotion, lab_sample, sample_step
+
+    rng = np.random.default_rng(6)
+    alone, shared = (KneeMotion(), LegMotion()), (KneeMotion(), LegMotion())
+    knee_read_deg = []
+    for k, knee_deg in enumerate([90.0] * 45 + [160.0] * 30 + [90.0] * 15):
+        knees = {"left": 90.0, "right": knee_deg}
+        frame, xy = _frame(rng, knees), _landmarks({"left": 90.0, "right": min(knee_deg, 105.0)})
+        sample = lab_sample(frame, sample_step(frame.shape, shared[0].settings))
+        readings = [(own(frame, xy, 33 * k), other(frame, xy, 33 * k, sample))
+                    for own, other in zip(alone, shared, strict=True)]
+        for a, b in readings:
+            np.testing.assert_array_equal(a, b)
+        knee_read_deg.append(np.nanmax(readings[0][0], initial=-1.0))
+    assert np.sum(np.array(knee_read_deg) > 150.0) >= 25  # the extension was read, not only NaN on both
+
+
 def test_a_long_hold_never_becomes_the_scene() -> None:
     rng = np.random.default_rng(2)
     readings = _run(KneeMotion(), rng, [(2.0, REST), (20.0, {"left": 170.0, "right": 90.0})])
