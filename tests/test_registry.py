@@ -185,7 +185,7 @@ BAD_SPECS = [
      ["120 must be below start_deg (115)"]),
     ("target beyond straight", SKE, "target_deg = 145.0", "target_deg = 200.0", "drive.target_deg",
      ["200 deg is outside what knee_angle_deg can measure (0 to 180 deg)"]),
-    ("rule line beyond straight", SKE, "min = 155.0", "min = 190.0", "rules[0].min",
+    ("rule line beyond straight", SKE, "min = 158.0", "min = 190.0", "rules[0].min",
      ["190 deg is outside what knee_angle_deg can measure"]),
     ("rule min above max", SLR, "max = 10.0\nmin_duration_s", "min = 15.0\nmax = 10.0\nmin_duration_s", "rules[0].min",
      ["15 must be below max (10)"]),
