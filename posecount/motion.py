@@ -207,16 +207,14 @@ class _SceneMotion:
 
     def __call__(self, image_bgr: np.ndarray, image_xy: np.ndarray, timestamp_ms: int,
                  sample: LabSample | None = None) -> np.ndarray:
-        """The legs' angles in this frame; ``sample``: the frame's :func:`lab_sample`, when another reader
-        has made it already (the same for every reader with the default step)."""
+        """The legs' angles in this frame; ``sample``: the frame's :meth:`sample`, when another reader has
+        made it already (both readers sample alike: the same :class:`SceneSettings` step)."""
         s = self.settings
         out = np.full(2, NAN, np.float32)
         step = sample.step if sample is not None else sample_step(image_bgr.shape, s)
         if not self._prepare(image_xy, step):
             return out
-        if sample is None or sample.step != step:
-            sample = lab_sample(image_bgr, step)
-        small = sample.lab
+        small = (sample if sample is not None else lab_sample(image_bgr, step)).lab
         if self._scene is None or self._scene.shape != small.shape:
             if self._at_rest(image_xy):
                 self._restart(small, timestamp_ms)
@@ -231,6 +229,10 @@ class _SceneMotion:
         if quiet:
             self._quiet_frame(image_xy)
         return out
+
+    def sample(self, image_bgr: np.ndarray) -> LabSample:
+        """This frame as this reader compares it: pass it to the other reader too (:meth:`__call__`)."""
+        return lab_sample(image_bgr, sample_step(image_bgr.shape, self.settings))
 
     # -- what each reader says ---------------------------------------------------------------------------
     def _prepare(self, image_xy: np.ndarray, step: int) -> bool:

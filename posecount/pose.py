@@ -157,14 +157,13 @@ class PoseEstimator:
         from mediapipe.tasks.python import BaseOptions, vision
 
         # here, not at the top: these import LEG from this module
-        from posecount.motion import KneeMotion, LegMotion, lab_sample, sample_step
+        from posecount.motion import KneeMotion, LegMotion
         from posecount.silhouette import foot_axes_deg
 
         self._vision = vision
         self._foot_axes = foot_axes_deg if options.silhouette else None
         self._leg_motion = LegMotion() if options.leg_motion else None
         self._knee_motion = KneeMotion() if options.knee_motion else None
-        self._lab_sample, self._sample_step = lab_sample, sample_step
         path = Path(options.model_path)
         if not path.is_file():
             raise ModelError(f"pose model not found at {path}; run `posecount model fetch`")
@@ -216,7 +215,7 @@ class PoseEstimator:
             feet = self._foot_axes(mask, image_xy)
         sample = None  # the frame in CIELAB, made once for both motion readers
         if self._leg_motion is not None and self._knee_motion is not None:
-            sample = self._lab_sample(image_bgr, self._sample_step(image_bgr.shape, self._leg_motion.settings))
+            sample = self._leg_motion.sample(image_bgr)
         motion = None if self._leg_motion is None else self._leg_motion(image_bgr, image_xy, ts, sample)
         knees = None if self._knee_motion is None else self._knee_motion(image_bgr, image_xy, ts, sample)
         return Pose(image_xy=image_xy, world_xyz=world_xyz, visibility=visibility, presence=presence,

@@ -102,7 +102,7 @@ def test_an_extended_knee_is_read_at_its_drawn_angle_and_a_resting_one_not_at_al
 
 def test_both_readers_read_the_same_from_one_shared_sample_of_the_frame() -> None:
     """``posecount pose`` converts each frame to CIELAB once for both readers: nothing read changes."""
-    from posecount.motion import LegMotion, lab_sample, sample_step
+    from posecount.motion import LegMotion
 
     rng = np.random.default_rng(6)
     alone, shared = (KneeMotion(), LegMotion()), (KneeMotion(), LegMotion())
@@ -110,7 +110,7 @@ def test_both_readers_read_the_same_from_one_shared_sample_of_the_frame() -> Non
     for k, knee_deg in enumerate([90.0] * 45 + [160.0] * 30 + [90.0] * 15):
         knees = {"left": 90.0, "right": knee_deg}
         frame, xy = _frame(rng, knees), _landmarks({"left": 90.0, "right": min(knee_deg, 105.0)})
-        sample = lab_sample(frame, sample_step(frame.shape, shared[0].settings))
+        sample = shared[1].sample(frame)
         readings = [(own(frame, xy, 33 * k), other(frame, xy, 33 * k, sample))
                     for own, other in zip(alone, shared, strict=True)]
         for a, b in readings:

@@ -258,9 +258,7 @@ class FeatureExtractor:
         if torso < 1:
             return "Step into view"
         feet = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
-        # Side-on a foot is in view as soon as its leg can be measured (side_leg_min_visibility): the model rates
-        # a seated leg's ankle 0.4-0.5 at rest, and a view that turned right only 0.5 s after the foot passed
-        # 0.5 lost every quick kick (held-out 1010/13).
+        # Side-on a foot is in view as soon as its leg can be measured (ViewSettings.side_leg_min_visibility).
         foot_visibility = self._leg_visibility if self.spec.view == "side" else None
         feet_in = [self._in_frame(pose, [i], foot_visibility) or self._below_frame(pose, side)
                    for i, side in zip(feet, SIDES, strict=True)]
