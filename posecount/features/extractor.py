@@ -56,7 +56,7 @@ class ViewSettings:
     # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still
     # rises and falls with each extension; beyond that the camera is in front and the leg moves toward it
     side_max_shoulder_ratio: float = 0.8
-    standing_min_leg_ratio: float = 0.9  # vertical hip→ankle drop / torso length, standing ~1.3-1.6
+    standing_min_leg_ratio: float = 0.9  # vertical hip→lower ankle drop / torso length, standing ~1.3-1.6
     seated_max_thigh_tilt_deg: float = 45.0  # a seated thigh is near horizontal
     min_body_fraction: float = 0.2  # shoulder→ankle height / frame height: closer than this is too far
     debounce_s: float = 0.5  # the view verdict changes only after it held this long
@@ -286,8 +286,9 @@ class FeatureExtractor:
             return "Face the camera"
         if self.spec.view == "side" and shoulder_ratio > s.side_max_shoulder_ratio:
             return "Turn your chair side-on to the camera"
-        ankles = (xy[LM.LEFT_ANKLE] + xy[LM.RIGHT_ANKLE]) / 2
-        if self.spec.posture == "standing" and (ankles[1] - hip[1]) < s.standing_min_leg_ratio * torso:
+        # Standing is read from the standing foot, the lower ankle: the other may be lifted (a side leg raise
+        # at 40 deg lifts its ankle a fifth of the leg) or hidden by the chair and placed near the knee.
+        if self.spec.posture == "standing" and (bottom - hip[1]) < s.standing_min_leg_ratio * torso:
             return "Please stand up behind the chair"
         if self.spec.posture == "seated":
             thighs = [xy[LM.LEFT_KNEE] - xy[LM.LEFT_HIP], xy[LM.RIGHT_KNEE] - xy[LM.RIGHT_HIP]]
