@@ -95,6 +95,26 @@ def test_a_deliberate_lowering_ends_the_hold_even_above_the_target() -> None:
     assert tracker.best.start_ms >= 2500, "the longest hold is the second one, after the lowering"
 
 
+def test_a_fast_dip_that_stays_above_the_target_and_comes_back_is_still_the_hold() -> None:
+    """A sway the model reads twice as deep and fast (held-out 202/18: drawn 39° → 32° → 35°, read 38° → 25°
+    → 32°, 17°/s): faster than a hold, but the leg never left the target and came back up. One 4 s hold, not
+    two short ones and a scolding."""
+    base = rep(4.0)  # held 1.8-5.8 s
+
+    def angle(t: float) -> float:
+        if 3.0 <= t < 3.7:
+            return PEAK_DEG - 11.0 * min_jerk((t - 3.0) / 0.7)
+        if 3.7 <= t < 4.3:
+            return PEAK_DEG - 11.0 + 9.0 * min_jerk((t - 3.7) / 0.6)
+        if 4.3 <= t < 5.8:
+            return PEAK_DEG - 2.0
+        return base(t)
+
+    tracker = measure(angle)
+    assert tracker.best is not None
+    assert 4.0 - 0.1 <= tracker.best_s <= 4.0 + SLOW_ENDS_S, f"measured {tracker.best_s:.2f} s"
+
+
 def test_skipped_frames_do_not_break_a_hold_but_a_long_gap_does() -> None:
     every_other = measure(rep(3.0), skip=lambda k: k % 2 == 1)
     assert every_other.best_s == pytest.approx(measure(rep(3.0)).best_s, abs=0.1)
