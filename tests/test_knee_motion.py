@@ -240,6 +240,29 @@ def test_a_flicker_of_change_at_rest_is_no_attempt_where_the_model_reads_the_leg
     assert len(attempts(replace(RECORDED_VIEW, knee_motion_min_deg=0.0))) > len(wanted)  # ungated: the phantom
 
 
+def test_a_held_knee_the_model_folds_is_counted_where_its_motion_reads_it_straight() -> None:
+    """Held-out 909/11: with the toes pointed, the model folded the held leg (the landmarks read 25-55°) for
+    3 s while the knee's motion read 166-169° throughout; gated out as a leg the model does not see, the
+    hold was cut to 0.2 s. A fold under 60° yields to a motion reading of a straight knee (150°+), not to
+    the 114.7° flicker of the phantom above."""
+    truth = json.loads((SAMPLES / f"{SEATED}.truth.json").read_text())
+    script = MotionScript.from_dict(truth["script"])
+    track = PoseTrack.load(SAMPLES / "landmarks" / f"{SEATED}.npz")
+    folded = _knee_put_back(track, script, above_deg=150.0, read_deg=30.0)
+    spec = get_exercise("seated-knee-extension")
+    wanted = [(r["side"], r["counted"]) for r in truth["reps"]]
+
+    def attempts(view: ViewSettings) -> list[tuple[str, bool]]:
+        session = Session(spec, (folded.source.width, folded.source.height), None, view)
+        for index, ts, pose in folded:
+            session.step(index, ts, pose)
+        session.finish()
+        return [(r.side, r.counted) for r in session.counter.reps]
+
+    assert attempts(RECORDED_VIEW) == wanted
+    assert attempts(replace(RECORDED_VIEW, knee_motion_straight_deg=181.0)) != wanted  # the fold alone
+
+
 @pytest.mark.parametrize("compact", [True, False])
 def test_a_recording_keeps_the_knees_motion(tmp_path: Path, compact: bool) -> None:
     from posecount.pose import Pose

@@ -52,6 +52,11 @@ class ViewSettings:
     #: fresh 1212/05 read 22-28° at rest, and 0.27 s of change at the fan's edge (114.7°) given to that leg
     #: opened an attempt never made. 0 and 60 got the same 83 of 90 held-out seated clips right.
     knee_motion_min_deg: float = 60.0
+    #: ... unless the motion reads the knee this straight: then the shank sticks out plainly, and the model has
+    #: folded the leg it lost (held-out 909/11: a held knee with the toes pointed read 25-55° from the landmarks
+    #: for 3 s while its motion read 166-169° throughout; the hold was cut to 0.2 s). The phantom above read
+    #: 114.7°.
+    knee_motion_straight_deg: float = 150.0
     front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
     # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still
     # rises and falls with each extension; beyond that the camera is in front and the leg moves toward it
@@ -244,7 +249,9 @@ class FeatureExtractor:
         It only ever raises the reading: at rest the motion finds nothing."""
         drive = best[self._drive.name]
         moved = float(np.nanmax(knee_motion_deg)) if np.isfinite(knee_motion_deg).any() else NAN
-        if math.isfinite(moved) and drive >= self.settings.knee_motion_min_deg and not drive >= moved:
+        s = self.settings
+        if math.isfinite(moved) and math.isfinite(drive) and drive < moved \
+                and (drive >= s.knee_motion_min_deg or moved >= s.knee_motion_straight_deg):
             best[self._drive.name] = moved
 
     # -- the view check -------------------------------------------------------------------------------
