@@ -8,6 +8,7 @@ within a degree of the top and nearly still: at most ``SLOW_ENDS_S`` is added fo
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Callable
@@ -113,6 +114,23 @@ def test_a_fast_dip_that_stays_above_the_target_and_comes_back_is_still_the_hold
     tracker = measure(angle)
     assert tracker.best is not None
     assert 4.0 - 0.1 <= tracker.best_s <= 4.0 + SLOW_ENDS_S, f"measured {tracker.best_s:.2f} s"
+
+
+def test_a_leg_that_keeps_moving_above_the_target_is_no_hold() -> None:
+    """Dancing in a deep squat (a real distractor clip under the mini squat): up all the time, but moving fast
+    for half of it. The turns are still for a moment, and each comes back up; they are not one hold."""
+
+    def angle(t: float) -> float:
+        if t < 1.0 or t > 8.0:
+            return REST_DEG
+        return 35.0 + 10.0 * math.sin(2 * math.pi * 0.7 * (t - 1.0)) * min(1.0, t - 1.0)
+
+    assert measure(angle).best_s < 1.0
+    joined = HoldTracker(dataclasses.replace(RULES, still_share=0.0))
+    for k in range(270):
+        joined.add(round(k * 1000 / 30), angle(k / 30))
+    joined.flush()
+    assert joined.best_s > 4.0  # bridged as if each swing were a sway: what the still share is for
 
 
 def test_skipped_frames_do_not_break_a_hold_but_a_long_gap_does() -> None:

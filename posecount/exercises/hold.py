@@ -25,8 +25,11 @@ above it (the leg moved faster than a hold, but stayed up) is bridged once the l
 way from the level to where it was held before the dip: the model can read a sway twice as deep and fast
 as it was drawn (held-out 202/18: ±2.5° at 0.6 Hz read 38° → 25° → 32°, 17°/s, and the 4.3 s hold was
 scored 1.6 s), and a sway comes back up, where a deliberate partial lowering settles lower and starts a new
-hold. The verdict is the longest run; live shows the current run (none during a dip past the grace, so the
-timer stops, and the joined run once the leg is back up).
+hold. A run joined so has to have been still (held) for ``still_share`` (60 %) of its frames: 202/18's
+joins were still on 76-82 % of theirs; a dancer bouncing in a deep squat, up all the time, was still on
+14-29 % (a real distractor clip; joined, it counted a mini squat). The verdict is the longest run; live
+shows the current run (none during a dip past the grace, so the timer stops, and the joined run once the
+leg is back up).
 
 A frame is decided once the window after it has been seen, so a decision comes ``window_s / 2`` late:
 the screen's hold timer runs that much behind the leg (plus the engine's own ``dip_fill_s``). In exchange
@@ -53,6 +56,8 @@ class HoldRules:
     window_s: float = 0.6
     grace_s: float = 0.25
     max_gap_s: float = 1.0
+    #: a long dip above the level is bridged only if the run stays still at least this share of its samples
+    still_share: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ class HoldTracker:
         #: the value held before the dip; joined to the run going on if the leg comes back up before the dip
         #: goes under the level
         self._cut: tuple[int, float] | None = None
+        self._still = 0  # held (still) samples so far; a sample's count before it is in _still_before
+        self._still_before: list[int] = []
         self.best: HoldRun | None = None
 
     # -- input ------------------------------------------------------------------------------------------
@@ -162,6 +169,8 @@ class HoldTracker:
         held = a >= level and abs(self._slope(i)) <= r.move_speed_per_s
         self._reached = self._reached or a >= r.target
         self._decided = i + 1
+        self._still_before.append(self._still)
+        self._still += held
         gap_ms = t - self._t[i - 1] if i else 0
         if held:
             if self._run is not None:
@@ -172,14 +181,15 @@ class HoldTracker:
                 since_ms = gap_ms if self._dip_since is not None and not self._dip_low else t - self._t[last]
                 if since_ms > r.max_gap_s * 1000:
                     self._run, self._cut = (i, i), None
-                elif self._came_back(t, a, level):
+                elif self._bridges(t, a, level, first, i):
                     self._run = (first, i)
                 else:  # e.g. the slow bottom of a deep sway; joined again below once the leg is back up
                     self._run, self._cut = (i, i), self._cut or (first, self._held_value)
             else:
                 self._run, self._cut = (i, i), None
-            if self._cut is not None and a - level >= (self._cut[1] - level) / 2:
-                self._run, self._cut = (self._cut[0], i), None
+            cut = self._cut
+            if cut is not None and a - level >= (cut[1] - level) / 2 and self._mostly_still(cut[0], i):
+                self._run, self._cut = (cut[0], i), None
             self._dip_since = None
             self._dip_low = False
             self._held_value = a
@@ -193,13 +203,21 @@ class HoldTracker:
                 self._dip_since = None
                 self._dip_low = False
 
-    def _came_back(self, t: int, a: float, level: float) -> bool:
-        """Held again after a dip: a dip within the grace is bridged; a longer one (it stayed above the level,
-        or the run would have ended) only if the leg came back up at least half way from the level to where
-        it was held before. A sway comes back; a deliberate partial lowering settles lower."""
+    def _bridges(self, t: int, a: float, level: float, first: int, i: int) -> bool:
+        """Held again at sample ``i`` after a dip in the run from ``first``: a dip within the grace is bridged; a
+        longer one (it stayed above the level, or the run would have ended) only if the leg came back up at
+        least half way from the level to where it was held before, and the run stayed mostly still. A sway
+        comes back; a deliberate partial lowering settles lower."""
         if self._dip_since is None or t - self._dip_since <= self.rules.grace_s * 1000:
             return True
-        return a - level >= (self._held_value - level) / 2
+        return a - level >= (self._held_value - level) / 2 and self._mostly_still(first, i)
+
+    def _mostly_still(self, first: int, i: int) -> bool:
+        """Samples ``first``..``i`` (``i`` held) were held, still, at least ``still_share`` of the time: a sway
+        comes back up within a moment, a dance keeps moving (a dancer bouncing in a deep squat spent half
+        of 6 s moving fast)."""
+        still = self._still_before[i] + 1 - self._still_before[first]
+        return still >= self.rules.still_share * (i - first + 1)
 
     def _keep_best(self) -> None:
         run = self.current
