@@ -77,6 +77,9 @@ def _min_jerk_time(fraction: float) -> float:
     return lo
 
 
+#: The lowering's top is the hold's highest over this long before it ended (see :func:`_lowering_s`).
+LOWER_TOP_S = 1.0
+
 #: Lowering is timed between 80 % and 30 % of the way down (20 % and 70 % of the way covered) and scaled
 #: to the whole way assuming a minimum-jerk movement, the speed profile of smooth human reaching and
 #: lowering: that span is this fraction of it (0.284; a cosine ease would say 0.336 and so report the
@@ -600,7 +603,10 @@ class RepCounter:
         run = hold.best if reached else None
         hold_s = run.duration_s if run is not None else 0.0
         lo, hi = (run.first, run.last) if run is not None else (i_peak, i_peak)
-        lower_s = _lowering_s(t_ms[hi:], value[hi:], attempt.rest_level, peak)
+        # the lowering starts from the hold's level over its last second: a sagged hold from where it sagged to
+        last_s = np.flatnonzero(t_ms[lo:hi + 1] >= t_ms[hi] - LOWER_TOP_S * 1000)
+        top = float(np.nanmax(value[lo + last_s])) if np.isfinite(value[lo + last_s]).any() else peak
+        lower_s = _lowering_s(t_ms[hi:], value[hi:], attempt.rest_level, min(peak, top))
 
         faults: list[str] = []
         if not reached:
@@ -695,9 +701,13 @@ def _lowering_s(t_ms: np.ndarray, value: np.ndarray, rest: float, peak: float) -
     100 % as a minimum-jerk movement (the ends of a movement are slow and noisy; its middle is not).
     ``value`` starts where the hold ended.
 
-    * The top is the peak, unless the hold sagged below the peak's 80 % line before it ended: then the
-      lowering starts from there (a leg sagging from 41° to 33° and dropped to rest in 0.4 s was timed from
-      the peak's line, crossed in the sag, as 1.0 s; held-out 707/12).
+    * The top (``peak``) is the hold's highest over its last second (the caller's ``LOWER_TOP_S``), not the
+      attempt's peak: a hold that sagged is lowered from where it sagged to. Timed from the peak's lines, a
+      hold that sagged from 43° to 36°, just above the peak's 80 % line, and dropped in 0.48 s read 1.17 s
+      (held-out 505/08): the slow turn into the drop was taken for a fifth of the lowering. The last second
+      and not the last frame: a slow lowering's start is still held (slower than a hold's speed limit), and
+      would make the top too low. If the hold still ended below the top's 80 % line, the lowering starts
+      from there (a leg sagging from 41° to 33° and dropped to rest in 0.4 s; held-out 707/12).
     * Each half of the span (80 → 55 %, 55 → 30 %) gives its own estimate, and the lowering is the slower
       one. One smooth movement gives the same from both; a leg lowered slowly that goes behind a chair, where
       the model snaps it to rest, gives a fast second half only (a 2.4 s lowering read 0.95 s over the whole
