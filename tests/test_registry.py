@@ -179,10 +179,10 @@ BAD_SPECS = [
     ("a leg read from a whole-body feature", SLR, TRUNK + '      # mid-hip to mid-shoulder line from vertical\n'
      'side = "body"', TRUNK + '\nside = "working"', "rules[0].side",
      ["'working' reads a leg, but trunk_lean_deg is a whole-body feature"]),
-    ("start above the target", SKE, "start_deg = 115.0", "start_deg = 150.0", "drive.target_deg",
+    ("start above the target", SKE, "start_deg = 110.0", "start_deg = 150.0", "drive.target_deg",
      ["145 must be above start_deg (150)"]),
     ("rest above the start", SKE, "rest_deg = 90.0", "rest_deg = 120.0", "drive.rest_deg",
-     ["120 must be below start_deg (115)"]),
+     ["120 must be below start_deg (110)"]),
     ("target beyond straight", SKE, "target_deg = 145.0", "target_deg = 200.0", "drive.target_deg",
      ["200 deg is outside what knee_angle_deg can measure (0 to 180 deg)"]),
     ("rule line beyond straight", SKE, "min = 158.0", "min = 190.0", "rules[0].min",
@@ -257,7 +257,7 @@ def test_deg_thresholds_on_a_ratio_feature_are_refused(tmp_path: Path, monkeypat
     path = _bad_spec(tmp_path, SKE, 'feature = "knee_angle_deg"      #',
                      'feature = "foot_lift_ratio"\nunit = "ratio" #')
     with pytest.raises(ConfigError, match=re.escape(
-            f"{path}: drive.start: 115 ratio is outside what foot_lift_ratio")):
+            f"{path}: drive.start: 110 ratio is outside what foot_lift_ratio")):
         load_spec(path)
     path = _bad_spec(tmp_path, SLR, TRUNK, 'code = "trunk_lean"\nfeature = "stance_width_ratio"\nunit = "deg"')
     with pytest.raises(ConfigError, match=re.escape(f"{path}: rules[0].unit: 'deg', but stance_width_ratio is "

@@ -86,7 +86,7 @@ SIDE_LEG_RAISE = TruthRules(
 )
 
 SEATED_KNEE_EXTENSION = TruthRules(
-    exercise="seated-knee-extension", start_deg=115.0, target_deg=145.0, hysteresis_deg=4.0,
+    exercise="seated-knee-extension", start_deg=110.0, target_deg=145.0, hysteresis_deg=4.0,
     min_hold_s=1.0, min_lower_s=0.0, hold_max_speed_deg_s=15.0,
     peak_clean=Band(172.0, 180.0), peak_small=Band(125.0, 135.0), peak_bent=Band(155.0, 158.0),
     hold_clean=Band(1.8, 3.0), hold_short=Band(0.3, 0.5),
