@@ -207,6 +207,15 @@ def test_a_straight_knee_the_model_reads_bent_is_counted_from_its_motion() -> No
     assert not any(r.counted for r in without)
 
 
+def _seated_attempts(track: PoseTrack, view: ViewSettings) -> list[tuple[str, bool]]:
+    """(side, counted) of every seated-knee-extension attempt in ``track``, replayed with ``view``."""
+    session = Session(get_exercise("seated-knee-extension"), (track.source.width, track.source.height), None, view)
+    for index, ts, pose in track:
+        session.step(index, ts, pose)
+    session.finish()
+    return [(r.side, r.counted) for r in session.counter.reps]
+
+
 def test_a_flicker_of_change_at_rest_is_no_attempt_where_the_model_reads_the_leg_folded() -> None:
     """Fresh held-out 1212/05: at rest the model read the knee folded (22-28°, no seated leg), and for 0.27 s
     a patch of change at the fan's edge read 114.7°: given to that leg, it opened an attempt that was never
@@ -226,18 +235,9 @@ def test_a_flicker_of_change_at_rest_is_no_attempt_where_the_model_reads_the_leg
     motion = folded.knee_motion_deg.copy()  # type: ignore[union-attr]
     motion[flicker] = (math.nan, 114.7)
     folded = replace(folded, knee_motion_deg=motion)
-    spec = get_exercise("seated-knee-extension")
     wanted = [(r["side"], r["counted"]) for r in truth["reps"]]
-
-    def attempts(view: ViewSettings) -> list[tuple[str, bool]]:
-        session = Session(spec, (folded.source.width, folded.source.height), None, view)
-        for index, ts, pose in folded:
-            session.step(index, ts, pose)
-        session.finish()
-        return [(r.side, r.counted) for r in session.counter.reps]
-
-    assert attempts(RECORDED_VIEW) == wanted
-    assert len(attempts(replace(RECORDED_VIEW, knee_motion_min_deg=0.0))) > len(wanted)  # ungated: the phantom
+    assert _seated_attempts(folded, RECORDED_VIEW) == wanted
+    assert len(_seated_attempts(folded, replace(RECORDED_VIEW, knee_motion_min_deg=0.0))) > len(wanted)  # the phantom
 
 
 def test_a_held_knee_the_model_folds_is_counted_where_its_motion_reads_it_straight() -> None:
@@ -249,18 +249,9 @@ def test_a_held_knee_the_model_folds_is_counted_where_its_motion_reads_it_straig
     script = MotionScript.from_dict(truth["script"])
     track = PoseTrack.load(SAMPLES / "landmarks" / f"{SEATED}.npz")
     folded = _knee_put_back(track, script, above_deg=150.0, read_deg=30.0)
-    spec = get_exercise("seated-knee-extension")
     wanted = [(r["side"], r["counted"]) for r in truth["reps"]]
-
-    def attempts(view: ViewSettings) -> list[tuple[str, bool]]:
-        session = Session(spec, (folded.source.width, folded.source.height), None, view)
-        for index, ts, pose in folded:
-            session.step(index, ts, pose)
-        session.finish()
-        return [(r.side, r.counted) for r in session.counter.reps]
-
-    assert attempts(RECORDED_VIEW) == wanted
-    assert attempts(replace(RECORDED_VIEW, knee_motion_straight_deg=181.0)) != wanted  # the fold alone
+    assert _seated_attempts(folded, RECORDED_VIEW) == wanted
+    assert _seated_attempts(folded, replace(RECORDED_VIEW, knee_motion_straight_deg=181.0)) != wanted  # fold alone
 
 
 @pytest.mark.parametrize("compact", [True, False])
