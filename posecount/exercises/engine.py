@@ -604,8 +604,8 @@ class RepCounter:
         hold_s = run.duration_s if run is not None else 0.0
         lo, hi = (run.first, run.last) if run is not None else (i_peak, i_peak)
         # the lowering starts from the hold's level over its last second: a sagged hold from where it sagged to
-        last_s = np.flatnonzero(t_ms[lo:hi + 1] >= t_ms[hi] - LOWER_TOP_S * 1000)
-        top = float(np.nanmax(value[lo + last_s])) if np.isfinite(value[lo + last_s]).any() else peak
+        last_second = value[lo + np.flatnonzero(t_ms[lo:hi + 1] >= t_ms[hi] - LOWER_TOP_S * 1000)]
+        top = float(np.nanmax(last_second)) if np.isfinite(last_second).any() else peak
         lower_s = _lowering_s(t_ms[hi:], value[hi:], attempt.rest_level, min(peak, top))
 
         faults: list[str] = []
@@ -696,12 +696,12 @@ def _median5(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _lowering_s(t_ms: np.ndarray, value: np.ndarray, rest: float, peak: float) -> float | None:
+def _lowering_s(t_ms: np.ndarray, value: np.ndarray, rest: float, top: float) -> float | None:
     """How long lowering takes from the top to rest, measured between 80 % and 30 % of the way and scaled to
     100 % as a minimum-jerk movement (the ends of a movement are slow and noisy; its middle is not).
     ``value`` starts where the hold ended.
 
-    * The top (``peak``) is the hold's highest over its last second (the caller's ``LOWER_TOP_S``), not the
+    * The ``top`` is the hold's highest over its last second (the caller's ``LOWER_TOP_S``), not the
       attempt's peak: a hold that sagged is lowered from where it sagged to. Timed from the peak's lines, a
       hold that sagged from 43° to 36°, just above the peak's 80 % line, and dropped in 0.48 s read 1.17 s
       (held-out 505/08): the slow turn into the drop was taken for a fifth of the lowering. The last second
@@ -714,7 +714,7 @@ def _lowering_s(t_ms: np.ndarray, value: np.ndarray, rest: float, peak: float) -
       span, 1.3 s over its first half; samples/realistic/slr_chair_kitchen_angle). The model can make a
       lowering look faster than it was, not slower, so the slower half is the evidence.
     """
-    amplitude = peak - rest
+    amplitude = top - rest
     if not math.isfinite(amplitude) or amplitude <= 0 or t_ms.size < 2:
         return None
     if math.isfinite(value[0]) and rest < value[0] <= rest + 0.8 * amplitude:

@@ -188,7 +188,7 @@ class HoldTracker:
             else:
                 self._run, self._cut = (i, i), None
             cut = self._cut
-            if cut is not None and a - level >= (cut[1] - level) / 2 and self._mostly_still(cut[0], i):
+            if cut is not None and _back_up(a, level, cut[1]) and self._mostly_still(cut[0], i):
                 self._run, self._cut = (cut[0], i), None
             self._dip_since = None
             self._dip_low = False
@@ -210,7 +210,7 @@ class HoldTracker:
         comes back; a deliberate partial lowering settles lower."""
         if self._dip_since is None or t - self._dip_since <= self.rules.grace_s * 1000:
             return True
-        return a - level >= (self._held_value - level) / 2 and self._mostly_still(first, i)
+        return _back_up(a, level, self._held_value) and self._mostly_still(first, i)
 
     def _mostly_still(self, first: int, i: int) -> bool:
         """Samples ``first``..``i`` (``i`` held) were held, still, at least ``still_share`` of the time: a sway
@@ -242,6 +242,12 @@ class HoldTracker:
         ys = np.asarray(self._a[lo:hi + 1], dtype=np.float64)
         a, b = np.triu_indices(ts.size, k=1)
         return float(np.median((ys[b] - ys[a]) / (ts[b] - ts[a])))
+
+
+def _back_up(value: float, level: float, held_before: float) -> bool:
+    """After a dip above the level: the leg is back up at least half way from the level to where it was held
+    before it (a sway comes back; a deliberate partial lowering settles lower)."""
+    return value - level >= (held_before - level) / 2
 
 
 __all__ = ["HoldRules", "HoldRun", "HoldTracker"]
