@@ -19,6 +19,7 @@ import pytest
 from conftest import SAMPLES
 
 from posecount.exercises import get_exercise
+from posecount.exercises.engine import RepRecord
 from posecount.features.extractor import ViewSettings
 from posecount.motion import KneeMotion
 from posecount.pipeline import RECORDED_VIEW, Session, replay_track
@@ -207,13 +208,18 @@ def test_a_straight_knee_the_model_reads_bent_is_counted_from_its_motion() -> No
     assert not any(r.counted for r in without)
 
 
-def _seated_attempts(track: PoseTrack, view: ViewSettings) -> list[tuple[str, bool]]:
-    """(side, counted) of every seated-knee-extension attempt in ``track``, replayed with ``view``."""
+def _seated_reps(track: PoseTrack, view: ViewSettings) -> list[RepRecord]:
+    """Every seated-knee-extension attempt in ``track``, replayed with ``view``."""
     session = Session(get_exercise("seated-knee-extension"), (track.source.width, track.source.height), None, view)
     for index, ts, pose in track:
         session.step(index, ts, pose)
     session.finish()
-    return [(r.side, r.counted) for r in session.counter.reps]
+    return session.counter.reps
+
+
+def _seated_attempts(track: PoseTrack, view: ViewSettings) -> list[tuple[str, bool]]:
+    """(side, counted) of every seated-knee-extension attempt in ``track``, replayed with ``view``."""
+    return [(r.side, r.counted) for r in _seated_reps(track, view)]
 
 
 def test_a_flicker_of_change_at_rest_is_no_attempt_where_the_model_reads_the_leg_folded() -> None:
@@ -252,6 +258,26 @@ def test_a_held_knee_the_model_folds_is_counted_where_its_motion_reads_it_straig
     wanted = [(r["side"], r["counted"]) for r in truth["reps"]]
     assert _seated_attempts(folded, RECORDED_VIEW) == wanted
     assert _seated_attempts(folded, replace(RECORDED_VIEW, knee_motion_straight_deg=181.0)) != wanted  # fold alone
+
+
+def test_a_foot_is_not_read_against_a_shank_the_model_folded_while_the_motion_reads_the_knee_straight() -> None:
+    """Held-out 303/09: the model folded a held straight knee (35-110°, its motion 172-175°) on a third of
+    the hold, and the pointed foot (drawn 41°) read -30..+15° against that folded shank, 37-41° elsewhere:
+    the hold's most-up fifth came from the folded frames and ``toes_not_up`` was missed. Where the motion
+    reads the knee over 20° straighter than the landmarks the foot is not read. The committed pointed-toes
+    sample, its held knees folded to 40° on every third 0.3 s, keeps both faults and the clean rep clean."""
+    name = "ske_toes_not_up"
+    truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
+    script = MotionScript.from_dict(truth["script"])
+    track = PoseTrack.load(SAMPLES / "landmarks" / f"{name}.npz")
+    t_s = track.timestamp_ms / 1000.0
+    where = (_drawn_knee_deg(track, script) > 150.0) & (np.floor(t_s / 0.3) % 3 == 0)
+    folded = _knee_put_back(track, script, read_deg=40.0, where=where)
+    wanted = [(r["side"], r["counted"], tuple(r["faults"])) for r in truth["reps"]]
+    assert sum(1 for f in wanted if f[2] == ("toes_not_up",)) == 2
+    assert [(r.side, r.counted, r.faults) for r in _seated_reps(folded, RECORDED_VIEW)] == wanted
+    unguarded = _seated_reps(folded, replace(RECORDED_VIEW, knee_motion_shank_lost_deg=181.0))
+    assert [(r.side, r.counted, r.faults) for r in unguarded] != wanted  # read against the fold
 
 
 @pytest.mark.parametrize("compact", [True, False])

@@ -57,6 +57,12 @@ class ViewSettings:
     #: for 3 s while its motion read 166-169° throughout; the hold was cut to 0.2 s). The phantom above read
     #: 114.7°.
     knee_motion_straight_deg: float = 150.0
+    #: ... and where the motion reads the knee this much straighter than the landmarks, their shank is not the
+    #: leg's (the model has put the leg it lost on the resting one, or its knee mid-thigh): the features measured
+    #: along it (the foot's angle to the shank) are not read. Held-out 303/09: a held straight knee (motion
+    #: 172-175°) the landmarks folded to 35-110° on a third of its hold read the pointed foot (drawn 41°) at
+    #: -30..+15° there, 37-41° where they agreed, and the rule's most-up fifth missed it.
+    knee_motion_shank_lost_deg: float = 20.0
     front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
     # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still
     # rises and falls with each extension; beyond that the camera is in front and the leg moves toward it
@@ -253,6 +259,10 @@ class FeatureExtractor:
         if math.isfinite(moved) and math.isfinite(drive) and drive < moved \
                 and (drive >= s.knee_motion_min_deg or moved >= s.knee_motion_straight_deg):
             best[self._drive.name] = moved
+            if moved - drive > s.knee_motion_shank_lost_deg:
+                for name in best:
+                    if name != self._drive.name:
+                        best[name] = NAN
 
     # -- the view check -------------------------------------------------------------------------------
     def _check_view(self, pose: Pose) -> str | None:
