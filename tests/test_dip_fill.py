@@ -11,11 +11,22 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from anglestreams import Move, count, frames, profile
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from posecount.exercises import get_exercise
-from posecount.exercises.engine import LOWER_SPAN_FRACTION, EventKind, FeatureFrame, RepCounter
+from posecount.exercises.engine import (
+    LOWER_SPAN_FRACTION,
+    EventKind,
+    FeatureFrame,
+    RepCounter,
+    _fill_unseen_low,
+    _pad_edges,
+    closing_at,
+)
 from posecount.exercises.spec import ExerciseSpec, Side
 
 SLR = get_exercise("side-leg-raise")
@@ -125,3 +136,30 @@ def test_a_flick_is_timed_on_its_way_down(rise_s: float, lower_s: float) -> None
     one_frame_s = (1 / 30) / LOWER_SPAN_FRACTION  # the measured span is whole frames, then scaled
     assert rep.lower_s == pytest.approx(lower_s, abs=one_frame_s)
     assert not rep.counted and "lowered_too_fast" in rep.faults
+
+
+# -- the closing itself ------------------------------------------------------------------------------------
+def _closing_brute_force(times_ms: np.ndarray, x: np.ndarray, t_ms: float, h_ms: float) -> float:
+    """The closing's definition on a 0.25 ms grid of tau (the samples' times are whole milliseconds)."""
+    if not math.isfinite(x[int(np.searchsorted(times_ms, t_ms))]):
+        return math.nan
+    times_ms, x = _pad_edges(times_ms, _fill_unseen_low(x), t_ms - 2 * h_ms, t_ms + 2 * h_ms)
+    taus = np.arange(t_ms - h_ms, t_ms + h_ms + 0.1, 0.25)
+    return min(float(x[np.abs(times_ms - tau) <= h_ms].max()) for tau in taus)
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=st.lists(st.integers(8, 70), min_size=4, max_size=60),
+       values=st.lists(st.one_of(st.floats(-5, 60), st.just(math.nan)), min_size=61, max_size=61),
+       at=st.integers(0, 59))
+def test_the_closing_is_its_definition_on_any_frame_times_and_gaps(steps: list[int], values: list[float],
+                                                                 at: int) -> None:
+    """Variable frame times (8-70 ms apart) and unseen frames: the closing (with its shortcut for frames no
+    window can raise) equals the min over tau of the max over [tau - h, tau + h], evaluated by brute force."""
+    times = np.cumsum([0, *steps]).astype(np.float64)
+    x = np.asarray(values[: len(times)], dtype=np.float64)
+    t = float(times[at % len(times)])
+    h = 250.0
+    near = np.abs(times - t) <= 2 * h
+    got, want = closing_at(times[near], x[near], t, h), _closing_brute_force(times[near], x[near], t, h)
+    assert got == want or (math.isnan(got) and math.isnan(want))

@@ -289,26 +289,11 @@ class RepCounter:
         return events
 
     def _filled(self, track: Track, t_ms: int) -> float:
-        """The drive at ``t_ms`` with dips narrower than ``dip_fill_s`` filled: a morphological closing (the
-        max over +-h, then the min of that over +-h) of the signed series. Frames not seen count as the lower
-        of the seen values either side of them and the series' ends as their edge value, so a closing never
-        raises the frames before a leg is lost or the stream ends."""
+        """The drive at ``t_ms`` with dips narrower than ``dip_fill_s`` filled (:func:`closing_at`)."""
         h = self._fill_ms / 2
         pts = [(t, v) for t, v in self._series[track] if abs(t - t_ms) <= 2 * h]
-        times = np.asarray([t for t, _ in pts], dtype=np.float64)
-        x = np.asarray([v for _, v in pts], dtype=np.float64)
-        i = int(np.searchsorted(times, t_ms))
-        if i >= len(x) or not math.isfinite(x[i]):
-            return math.nan
-        times, x = _pad_edges(times, _fill_unseen_low(x), t_ms - 2 * h, t_ms + 2 * h)
-        # The max over [tau - h, tau + h] changes only where a window edge crosses a sample: evaluate it at
-        # those points and between them (frames may be missing: samples alone would miss some windows).
-        edges = np.concatenate([times - h, times + h, [t_ms - h, t_ms + h]])
-        edges = np.unique(edges[(edges >= t_ms - h) & (edges <= t_ms + h)])
-        taus = np.concatenate([edges, (edges[1:] + edges[:-1]) / 2])
-        near = np.abs(taus[:, None] - times[None, :]) <= h
-        dilated = np.where(near, x[None, :], -np.inf).max(axis=1)
-        return float(dilated.min())
+        return closing_at(np.asarray([t for t, _ in pts], dtype=np.float64),
+                          np.asarray([v for _, v in pts], dtype=np.float64), t_ms, h)
 
     def _step(self, frame: FeatureFrame, values: Mapping[Track, float]) -> list[RepEvent]:
         events: list[RepEvent] = []
@@ -669,6 +654,33 @@ def count_reps(reps: Sequence[RepRecord], tracks: Sequence[Track]) -> dict[str, 
 def _rule_value(rule: FormRule, frame: FeatureFrame, track: Track) -> float:
     source = frame.sides.get(track, {}) if rule.side == "working" and track != "both" else frame.body
     return float(source.get(rule.feature, math.nan))
+
+
+def closing_at(times_ms: np.ndarray, x: np.ndarray, t_ms: float, h_ms: float) -> float:
+    """A morphological closing of the series ``x`` (sampled at ``times_ms``, which holds ``t_ms`` and the
+    samples within 2 ``h_ms`` of it) at ``t_ms``: the min over tau in [t - h, t + h] of the max over
+    [tau - h, tau + h]. It fills dips narrower than 2 h and leaves rises, lowerings and peaks alone. Frames not
+    seen (NaN) count as the lower of the seen values either side of them and the series' ends as their edge
+    value, so a closing never raises the frames before a leg is lost or the stream ends. NaN at an unseen
+    frame."""
+    i = int(np.searchsorted(times_ms, t_ms))
+    if i >= len(x) or not math.isfinite(x[i]):
+        return math.nan
+    x = _fill_unseen_low(x)
+    # A closing never lowers a sample, and keeps it where one window holding it has nothing higher: the
+    # window ending or starting at this frame (a rise, a lowering, a top), or the one centred on it. Most
+    # frames are one of these; the rest take the whole computation.
+    if x[: i + 1].max() <= x[i] or x[i:].max() <= x[i] or x[np.abs(times_ms - t_ms) <= h_ms].max() <= x[i]:
+        return float(x[i])
+    times_ms, x = _pad_edges(times_ms, x, t_ms - 2 * h_ms, t_ms + 2 * h_ms)
+    # The max over [tau - h, tau + h] changes only where a window edge crosses a sample: evaluate it at
+    # those points and between them (frames may be missing: samples alone would miss some windows).
+    edges = np.concatenate([times_ms - h_ms, times_ms + h_ms, [t_ms - h_ms, t_ms + h_ms]])
+    edges = np.unique(edges[(edges >= t_ms - h_ms) & (edges <= t_ms + h_ms)])
+    taus = np.concatenate([edges, (edges[1:] + edges[:-1]) / 2])
+    near = np.abs(taus[:, None] - times_ms[None, :]) <= h_ms
+    dilated = np.where(near, x[None, :], -np.inf).max(axis=1)
+    return float(dilated.min())
 
 
 def _fill_unseen_low(x: np.ndarray) -> np.ndarray:
