@@ -4,8 +4,9 @@
   signal: strong smoothing when the leg is still (a steady hold timer), little lag when it moves. Being
   causal, it gives the live and the offline paths identical results frame for frame.
 * :class:`PoseSmoother` first undoes MediaPipe's left/right leg swaps by continuity (seen side-on, the two
-  legs overlap and their labels swap every few frames), then filters every landmark. After a gap longer
-  than ``max_gap_ms`` it restarts rather than gliding from a stale position.
+  legs overlap and their labels swap every few frames), then filters every landmark's pixel position (the
+  world landmarks, which no feature reads, pass through as the model gave them). After a gap longer than
+  ``max_gap_ms`` it restarts rather than gliding from a stale position.
 
 Filters are chosen by name (:func:`make_filter`), including ``"none"``.
 """
@@ -59,7 +60,9 @@ class OneEuroFilter:
         fresh = ~np.isfinite(self._x)
         dx = np.where(fresh, 0.0, (x - self._x) / dt_s)
         a_d = _alpha(self.d_cutoff_hz, dt_s)
-        self._dx = a_d * dx + (1 - a_d) * np.nan_to_num(self._dx)
+        prev_dx = self._dx
+        prev_dx[~np.isfinite(prev_dx)] = 0.0  # ours alone: zeroed in place (np.nan_to_num costs more than the filter)
+        self._dx = a_d * dx + (1 - a_d) * prev_dx
         cutoff = self.min_cutoff_hz + self.beta * np.abs(self._dx)
         a = _alpha(cutoff, dt_s)
         out = np.where(fresh | ~np.isfinite(x), x, a * x + (1 - a) * self._x)
@@ -143,21 +146,19 @@ def unswap_legs(pose: Pose, previous: Pose | None) -> Pose:
 
 
 class PoseSmoother:
-    """Leg-swap repair by continuity, then a filter on pixel and world landmarks, with gap handling."""
+    """Leg-swap repair by continuity, then a filter on the pixel landmarks, with gap handling."""
 
     def __init__(self, settings: SmoothingSettings | None = None, frame_height_px: float = 480.0) -> None:
         self.settings = settings or SmoothingSettings()
         s = self.settings
         params = {"min_cutoff_hz": s.min_cutoff_hz, "beta": s.beta, "d_cutoff_hz": s.d_cutoff_hz}
         self._xy = make_filter(s.filter, **params)
-        self._world = make_filter(s.filter, **params)
         self._scale = float(frame_height_px)
         self._last: Pose | None = None
         self._last_ms: float | None = None
 
     def reset(self) -> None:
         self._xy.reset()
-        self._world.reset()
         self._last = None
         self._last_ms = None
 
@@ -172,7 +173,6 @@ class PoseSmoother:
             pose = unswap_legs(pose, self._last)
         # Filter in frame-height units so the same beta suits any resolution.
         xy = self._xy(pose.image_xy / self._scale, timestamp_ms) * self._scale
-        world = self._world(pose.world_xyz, timestamp_ms)
-        out = replace(pose, image_xy=xy.astype(np.float32), world_xyz=world.astype(np.float32))
+        out = replace(pose, image_xy=xy.astype(np.float32))
         self._last, self._last_ms = out, timestamp_ms
         return out
