@@ -75,6 +75,26 @@ def test_a_slow_lowering_that_the_model_snaps_to_rest_behind_a_chair_is_not_scol
     assert rep.counted and rep.faults == ()
 
 
+def test_a_very_slow_lowering_held_on_its_way_down_is_timed_from_its_top() -> None:
+    """Held-out 1313/16: a 4.3 s minimum-jerk lowering from 32° behind a kitchen chair. Its first ~2 s are
+    slower than a hold's speed limit and above the target, so they are held; the model dipped the leg for
+    0.4 s on the way (to 11°) and, once it was under 15°, read it at rest at once (inward, at -2.4°, so the
+    target stayed 20° and the hold went on down to 17°). Timed from where the hold ended it was the 0.05 s of
+    that snap, and the slow lowering was scolded as too fast; here, timed so, 1.2 s."""
+    drawn = lift(4.4, rise_s=3.2, lower_s=4.3, peak_deg=32.4, rest_deg=7.7, t0_s=1.1)
+    lowering_from_s = 1.1 + 3.2 + 4.4
+    hidden_read_deg = -2.4  # behind the chair the model puts the leg inward: its rest reads -2.4°
+
+    def read(t: float) -> float:
+        if lowering_from_s + 1.5 <= t < lowering_from_s + 1.9:
+            return 11.0
+        return drawn(t) if t >= 1.1 and drawn(t) >= 15.0 else hidden_read_deg
+
+    (rep,) = reps(read, lowering_from_s + 4.3 + 2.5, fps=50.0)
+    assert rep.counted and rep.faults == ()
+    assert rep.lower_s is not None and rep.lower_s >= 2.0
+
+
 def test_a_leg_lifted_before_its_rest_was_seen_is_measured_from_the_usual_rest() -> None:
     """The feet hidden behind a chair at rest, so the leg's rest is never seen before it lifts: its lowering
     is measured to the exercise's usual rest (3°), not to the start line (10°)."""
