@@ -280,6 +280,30 @@ def test_a_foot_is_not_read_against_a_shank_the_model_folded_while_the_motion_re
     assert [(r.side, r.counted, r.faults) for r in unguarded] != wanted  # read against the fold
 
 
+def test_a_held_knee_whose_ankles_the_model_loses_is_held_where_its_motion_reads_it_straight() -> None:
+    """Held-out 1313/17: for 1.4 s of a held straight knee the model folded both legs onto the seat and rated
+    their ankles 0.16-0.19 visible, under the 0.2 a side-on leg needs: no leg was measured, the view check
+    asked the person to move back, and the attempt was dropped as out of sight while the shank stuck out
+    plainly. A knee's motion reading it straight (150°+) stands in for the lost leg and keeps the view."""
+    truth = json.loads((SAMPLES / f"{SEATED}.truth.json").read_text())
+    script = MotionScript.from_dict(truth["script"])
+    track = PoseTrack.load(SAMPLES / "landmarks" / f"{SEATED}.npz")
+    drawn = _drawn_knee_deg(track, script)
+    t_s = track.timestamp_ms / 1000.0
+    held = drawn > 165.0
+    first_hold = held & (t_s < truth["reps"][0]["end_s"])
+    lost = first_hold & (t_s > t_s[first_hold][0] + 0.3) & (t_s < t_s[first_hold][0] + 1.7)
+    assert lost.sum() >= 30, "1.4 s of the first hold"
+    folded = _knee_put_back(track, script, read_deg=40.0, where=lost)
+    visibility = folded.visibility.copy()
+    for side in SIDES:
+        visibility[lost, LEG[side][2]] = 0.17
+    folded = replace(folded, visibility=visibility)
+    wanted = [(r["side"], r["counted"]) for r in truth["reps"]]
+    assert _seated_attempts(folded, RECORDED_VIEW) == wanted
+    assert _seated_attempts(folded, replace(RECORDED_VIEW, knee_motion_straight_deg=181.0)) != wanted
+
+
 @pytest.mark.parametrize("compact", [True, False])
 def test_a_recording_keeps_the_knees_motion(tmp_path: Path, compact: bool) -> None:
     from posecount.pose import Pose

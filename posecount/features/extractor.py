@@ -256,6 +256,12 @@ class FeatureExtractor:
         drive = best[self._drive.name]
         moved = float(np.nanmax(knee_motion_deg)) if np.isfinite(knee_motion_deg).any() else NAN
         s = self.settings
+        if not math.isfinite(drive) and moved >= s.knee_motion_straight_deg:
+            # No leg the model is sure enough of, and a straight shank sticking out: the leg it lost (held-out
+            # 1313/17: a held straight knee whose ankles the model folded onto the seat at visibility 0.16-0.19
+            # for 1.4 s, and the attempt was dropped as out of sight). Nothing else is read along its shank.
+            best[self._drive.name] = moved
+            return
         if math.isfinite(moved) and math.isfinite(drive) and drive < moved \
                 and (drive >= s.knee_motion_min_deg or moved >= s.knee_motion_straight_deg):
             best[self._drive.name] = moved
@@ -292,7 +298,7 @@ class FeatureExtractor:
                 if knees_seen and feet_inside:
                     return "The chair hides your feet: turn it or move the camera"
                 return "Step back until your feet are visible"
-        if self.spec.view == "side" and not any(feet_in):
+        if self.spec.view == "side" and not any(feet_in) and not self._knee_straight_in_motion(pose):
             return "Move back until your whole leg is visible"
         top = float(min(xy[LM.LEFT_SHOULDER][1], xy[LM.RIGHT_SHOULDER][1]))
         bottom = float(max(xy[LM.LEFT_ANKLE][1], xy[LM.RIGHT_ANKLE][1]))
@@ -313,6 +319,13 @@ class FeatureExtractor:
             if tilt > s.seated_max_thigh_tilt_deg:
                 return "Please sit down on the chair"
         return None
+
+    def _knee_straight_in_motion(self, pose: Pose) -> bool:
+        """Side-on, seated: the knee's motion reads a straight shank sticking out, so the leg is in view
+        whatever the model says of its ankles (see :meth:`_knee_from_motion`)."""
+        motion = pose.knee_motion_deg
+        return bool(self._drive.knee_motion and motion is not None and np.isfinite(motion).any()
+                    and float(np.nanmax(motion)) >= self.settings.knee_motion_straight_deg)
 
     def _debounce(self, ok: bool, issue: str | None, timestamp_ms: int) -> tuple[bool, str | None]:
         if ok == self._view_ok:
