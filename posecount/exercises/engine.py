@@ -21,8 +21,9 @@ The hold is :mod:`posecount.exercises.hold`'s, one definition for the screen and
 complete" on screen means the report counts the hold. While an attempt is open its samples are kept
 (memory is bounded by one attempt, not by the video); when the leg is back at rest the attempt gets its
 verdict: reached (the 5-sample median of the angle at or above the target), the hold (the longest held
-run), the lowering time (80 %→30 % of the way back to the rest level, each half of that span scaled to the
-whole way for a minimum-jerk movement, the slower half taken: see :func:`_lowering_s`) and the form rules.
+run), the lowering time (80 %→30 % of the way back to the rest level from where the lowering began, each
+half of that span scaled to the whole way for a minimum-jerk movement, the slower half taken: see
+:func:`_lowering_s` and :func:`_descent_start`) and the form rules.
 A form fault needs evidence that survives landmark noise: a rule at the top is judged on the median of its
 feature over the hold, and only when the feature was measured (from landmarks the model is sure of) on at
 least half of the hold; a rule over the attempt must be broken without a break for its ``min_duration_s``.
