@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from anglestreams import Move, count, frames, profile
+from anglestreams import Move, count, frames, profile, sampled
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -136,6 +136,23 @@ def test_a_flick_is_timed_on_its_way_down(rise_s: float, lower_s: float) -> None
     one_frame_s = (1 / 30) / LOWER_SPAN_FRACTION  # the measured span is whole frames, then scaled
     assert rep.lower_s == pytest.approx(lower_s, abs=one_frame_s)
     assert not rep.counted and "lowered_too_fast" in rep.faults
+
+
+@pytest.mark.parametrize("fps", [24.0, 30.0, 60.0])
+def test_a_resting_leg_read_out_for_three_frames_is_no_attempt_but_the_quickest_flick_is(fps: float) -> None:
+    """Held-out 1414/04: behind a slatted chair the model read a resting leg 11° out for three frames (0.1 s at
+    30 fps), twice, and each was reported as a lift too small. No leg goes out past the start line and back
+    that fast; the quickest flick drawn (0.15 s up to 30°, 0.15 s down) still is an attempt."""
+    frame_s = 1 / fps
+
+    def angles(t: float) -> dict[Side, float]:
+        glitch = 4.0 <= t < 4.0 + 3 * frame_s - 1e-9
+        return {"left": REST_DEG + (8.0 if glitch else 0.0), "right": REST_DEG}
+
+    assert count(SLR, frames(SLR, sampled(angles, 8.0, fps))) == []
+    moves = [Move("left", 30, rise_s=0.15, hold_s=0.0, lower_s=0.15, rest_s=2.0)]
+    flicks = count(SLR, frames(SLR, profile(moves, REST_DEG, fps=fps)))
+    assert [(r.side, r.counted) for r in flicks] == [("left", False)]
 
 
 # -- the closing itself ------------------------------------------------------------------------------------

@@ -95,6 +95,11 @@ LOWER_HALF_FRACTIONS = (_min_jerk_time(0.45) - _min_jerk_time(0.2), _min_jerk_ti
 
 #: An attempt longer than this is closed as incomplete (someone left the leg up, or the view is wrong).
 MAX_ATTEMPT_S = 120.0
+#: An "attempt" back under its start line sooner than this was no lift but a landmark glitch: it is dropped
+#: without a verdict. The quickest flick drawn (0.15 s up, 0.15 s down to 30°) is over a side leg raise's
+#: start line for ~0.2 s; behind a slatted chair the model read a resting leg 11° out for three frames (0.1
+#: s) twice in held-out 1414/04, and each was reported as a lift too small.
+MIN_ATTEMPT_S = 0.15
 #: A leg's rest level is the median of its settled frames at rest over the last this long of them (whatever the
 #: frame rate; at most REST_SAMPLES) ...
 REST_WINDOW_S = 2.0
@@ -469,7 +474,11 @@ class RepCounter:
             if attempt.rest_since_ms is None:
                 attempt.rest_since_ms = t
             if t - attempt.rest_since_ms >= d.rest_confirm_s * 1000:
-                events.append(self._close(track, attempt, attempt.rest_since_ms))
+                if attempt.rest_since_ms - attempt.start_ms < MIN_ATTEMPT_S * 1000:
+                    self._attempts[track] = None  # a glitch, not a lift
+                    st.phase, st.hold_s, st.peak, st.active_faults = Phase.REST, 0.0, math.nan, ()
+                else:
+                    events.append(self._close(track, attempt, attempt.rest_since_ms))
                 self._learn_rest(track, t, value)
                 return events
         else:
