@@ -254,7 +254,7 @@ class FeatureExtractor:
         at one place side-on), so the straighter reading goes to the leg the model reads more extended.
         It only ever raises the reading: at rest the motion finds nothing."""
         drive = best[self._drive.name]
-        moved = float(np.nanmax(knee_motion_deg)) if np.isfinite(knee_motion_deg).any() else NAN
+        moved = _straightest_deg(knee_motion_deg)
         s = self.settings
         if not math.isfinite(drive) and moved >= s.knee_motion_straight_deg:
             # No leg the model is sure enough of, and a straight shank sticking out: the leg it lost (held-out
@@ -324,8 +324,8 @@ class FeatureExtractor:
         """Side-on, seated: the knee's motion reads a straight shank sticking out, so the leg is in view
         whatever the model says of its ankles (see :meth:`_knee_from_motion`)."""
         motion = pose.knee_motion_deg
-        return bool(self._drive.knee_motion and motion is not None and np.isfinite(motion).any()
-                    and float(np.nanmax(motion)) >= self.settings.knee_motion_straight_deg)
+        return bool(self._drive.knee_motion and motion is not None
+                    and _straightest_deg(motion) >= self.settings.knee_motion_straight_deg)
 
     def _debounce(self, ok: bool, issue: str | None, timestamp_ms: int) -> tuple[bool, str | None]:
         if ok == self._view_ok:
@@ -344,3 +344,8 @@ class FeatureExtractor:
         body = {f.name: NAN for f in self._body_features}
         return Features(FeatureFrame(timestamp_ms, sides, body), pose_found=pose_found,
                         view_ok=False, view_issue=issue, working_side=None)
+
+
+def _straightest_deg(knee_motion_deg: np.ndarray) -> float:
+    """The straighter of the two knees' motion readings (both legs' fans see one shank side-on); NaN if none."""
+    return float(np.nanmax(knee_motion_deg)) if np.isfinite(knee_motion_deg).any() else NAN
