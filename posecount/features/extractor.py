@@ -128,17 +128,25 @@ class FeatureExtractor:
         self._view_ok = False
         self._view_issue: str | None = "Step into view"
         self._pending: tuple[bool, str | None, int] | None = None
+        #: this frame's landmarks: placed inside the image, and how visible (plain lists: the view checks
+        #: look up a few landmarks at a time, many times a frame)
+        self._inside_now: list[bool] = []
+        self._visibility_now: list[float] = []
 
     def __call__(self, pose: Pose | None, timestamp_ms: int) -> Features:
         if pose is None:
             ok, issue = self._debounce(False, "Step into view", timestamp_ms)
             return self._empty(timestamp_ms, pose_found=False, issue=issue)
+        w, h = self.frame_wh
+        x, y = pose.image_xy[:, 0], pose.image_xy[:, 1]
+        self._inside_now = ((x >= 0) & (x < w) & (y >= 0) & (y < h)).tolist()
+        self._visibility_now = pose.visibility.tolist()
         raw_issue = self._check_view(pose)
         ok, issue = self._debounce(raw_issue is None, raw_issue, timestamp_ms)
         body = {f.name: f.measure(pose, None, self._states) for f in self._body_features}
         if self._whole_body:
             # One track, the whole body: the drive is a body feature, measured when its landmarks are in view.
-            if not self._in_frame(pose, self._drive.landmark_indices()):
+            if not self._in_frame(self._drive.landmark_indices()):
                 body[self._drive.name] = NAN
             sides = {s: self._nan_side() for s in SIDES}
             if not ok:
@@ -173,7 +181,7 @@ class FeatureExtractor:
         if not self.settings.assume_rest_below_frame:
             return False
         hip_i, knee_i, ankle_i, _, _ = LEG[side]
-        if not self._in_frame(pose, [hip_i, knee_i]) or self._in_frame(pose, [ankle_i]):
+        if not self._in_frame([hip_i, knee_i]) or self._in_frame([ankle_i]):
             return False
         h = self.frame_wh[1]
         xy = pose.image_xy
@@ -183,21 +191,21 @@ class FeatureExtractor:
         return pose.visibility[ankle_i] < self.settings.min_visibility and (
             float(xy[knee_i][1]) + self.settings.hanging_shank_ratio * thigh_px >= h)
 
-    def _in_frame(self, pose: Pose, indices: list[int], min_visibility: float | None = None) -> bool:
+    def _in_frame(self, indices: list[int], min_visibility: float | None = None) -> bool:
         """Visible and inside the image: MediaPipe guesses landmarks beyond the frame's edge, often badly."""
         floor = self.settings.min_visibility if min_visibility is None else min_visibility
-        return bool(min(pose.visibility[indices]) >= floor) and self._inside(pose, indices)
+        vis = self._visibility_now
+        return min(vis[i] for i in indices) >= floor and self._inside(indices)
 
-    def _inside(self, pose: Pose, indices: list[int]) -> bool:
+    def _inside(self, indices: list[int]) -> bool:
         """Placed inside the image, however visible."""
-        w, h = self.frame_wh
-        xy = pose.image_xy[indices]
-        return bool(np.all((xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)))
+        inside = self._inside_now
+        return all(inside[i] for i in indices)
 
     # -- one leg ---------------------------------------------------------------------------------------
     def _leg_seen(self, pose: Pose, side: Side) -> bool:
         """The drive's landmarks of this leg are in view; then the stateful features learn from it."""
-        if not self._in_frame(pose, self._drive_landmarks[side], self._leg_visibility):
+        if not self._in_frame(self._drive_landmarks[side], self._leg_visibility):
             return False
         for state in self._states.values():
             state.observe(pose, side)
@@ -206,7 +214,7 @@ class FeatureExtractor:
     def _measure(self, pose: Pose, side: Side, feature: FeatureDef) -> float:
         """One feature of a seen leg, or NaN unless its own landmarks are in view too."""
         extra = self._extra_landmarks[feature.name, side]
-        if extra and not self._in_frame(pose, extra):  # e.g. the foot: a rule must not scold a guessed one
+        if extra and not self._in_frame(extra):  # e.g. the foot: a rule must not scold a guessed one
             return NAN
         return feature.measure(pose, side, self._states)
 
@@ -283,12 +291,12 @@ class FeatureExtractor:
         feet = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
         # Side-on a foot is in view as soon as its leg can be measured (ViewSettings.side_leg_min_visibility).
         foot_visibility = self._leg_visibility if self.spec.view == "side" else None
-        feet_in = [self._in_frame(pose, [i], foot_visibility) or self._below_frame(pose, side)
+        feet_in = [self._in_frame([i], foot_visibility) or self._below_frame(pose, side)
                    for i, side in zip(feet, SIDES, strict=True)]
         # Front-on a chair's back or leg often hides one foot: that leg alone is unseen (its angle is NaN and
         # the engine freezes it), the other is still counted. Only with neither foot in view is the set-up wrong.
         if self.spec.view == "front" and not any(feet_in):
-            feet_inside = self._inside(pose, feet)
+            feet_inside = self._inside(feet)
             # Both feet inside the picture but hidden are behind something, the chair. Recorded video: each leg
             # is counted whenever it is seen. Live, the person is asked to fix the set-up: with the knees seen,
             # stepping back will not help, the chair's legs or rails are in the way (a kitchen chair seen at an
