@@ -63,6 +63,13 @@ class ViewSettings:
     #: 172-175°) the landmarks folded to 35-110° on a third of its hold read the pointed foot (drawn 41°) at
     #: -30..+15° there, 37-41° where they agreed, and the rule's most-up fifth missed it.
     knee_motion_shank_lost_deg: float = 20.0
+    #: a feature's ``sure`` joints (the knee of a knee angle) are read only where the model rates them at least
+    #: this visible. Front-on behind a chair the model guesses a hidden knee, and bends it: over the held-out
+    #: side leg raise holds of 13 seeds, straight knees read 15-24° bent (the hold's straightest fifth) were
+    #: all rated 0.59-0.79 visible (two were scolded, 808/04 and 1111/12); every drawn bent knee (27-45°) read
+    #: bent was rated 0.93-1.00, behind any chair. Knees the model sees are placed well (rated 0.97-1.00 with no
+    #: chair, or behind a rail)
+    sure_visibility: float = 0.85
     front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
     # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still
     # rises and falls with each extension; beyond that the camera is in front and the leg moves toward it
@@ -117,6 +124,9 @@ class FeatureExtractor:
         self._drive_landmarks = {s: self._drive.landmark_indices(s) for s in SIDES}
         self._extra_landmarks = {(f.name, s): [i for i in f.landmark_indices(s) if i not in self._drive_landmarks[s]]
                                  for f in self._leg_features for s in SIDES}
+        #: per feature and side, the joints it must be sure of (FeatureDef.sure)
+        self._sure_landmarks = {(f.name, s): [int(LM[f"{s}_{joint}".upper()]) for joint in f.sure]
+                                for f in self._leg_features for s in SIDES}
         self._states: dict[type, FeatureState] = {}
         for f in used:
             if f.state is not None and f.state not in self._states:
@@ -215,6 +225,9 @@ class FeatureExtractor:
         """One feature of a seen leg, or NaN unless its own landmarks are in view too."""
         extra = self._extra_landmarks[feature.name, side]
         if extra and not self._in_frame(extra):  # e.g. the foot: a rule must not scold a guessed one
+            return NAN
+        sure = self._sure_landmarks[feature.name, side]
+        if sure and not self._in_frame(sure, self.settings.sure_visibility):  # a knee guessed behind a chair
             return NAN
         return feature.measure(pose, side, self._states)
 

@@ -572,6 +572,9 @@ class FeatureDef:
     knee_motion: as a drive it can also be read from a seated knee's motion (:attr:`Pose.knee_motion_deg`,
                asked for with :attr:`PoseOptions.knee_motion`), where that sees a knee straighter than the
                landmarks (:class:`posecount.features.FeatureExtractor`)
+    sure:      joints (of ``landmarks``) whose placement is what the feature measures, not just where the leg
+               is: measured only where the model is sure it sees them (:attr:`ViewSettings.sure_visibility`);
+               a joint it guesses (a knee behind a chair) can be put at any angle
     """
 
     name: str
@@ -586,6 +589,7 @@ class FeatureDef:
     silhouette: bool = False
     leg_motion: bool = False
     knee_motion: bool = False
+    sure: tuple[str, ...] = ()
 
     def landmark_indices(self, side: Side | None = None) -> list[int]:
         """Indices of :attr:`landmarks` (for ``side`` when the feature is per leg)."""
@@ -606,13 +610,13 @@ class FeatureDef:
 
 def _define(compute: Callable[..., float], unit: Unit, landmarks: tuple[str, ...], views: tuple[View, ...],
             bounds: tuple[float, float], state: type[FeatureState] | None = None, silhouette: bool = False,
-            leg_motion: bool = False, knee_motion: bool = False) -> FeatureDef:
+            leg_motion: bool = False, knee_motion: bool = False, sure: tuple[str, ...] = ()) -> FeatureDef:
     """A FeatureDef named after its function and documented by its docstring; per leg when the function
     takes a ``side``."""
     per_side = "side" in inspect.signature(compute).parameters
     return FeatureDef(name=compute.__name__, unit=unit, landmarks=landmarks, views=views, per_side=per_side,
                       bounds=bounds, doc=inspect.getdoc(compute) or "", compute=compute, state=state,
-                      silhouette=silhouette, leg_motion=leg_motion, knee_motion=knee_motion)
+                      silhouette=silhouette, leg_motion=leg_motion, knee_motion=knee_motion, sure=sure)
 
 
 #: Every feature a spec can name, by name (read-only).
@@ -620,7 +624,7 @@ FEATURES: Mapping[str, FeatureDef] = MappingProxyType({f.name: f for f in (
     _define(trunk_lean_deg, "deg", ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
             ("front", "side"), (0.0, 180.0)),
     _define(hip_abduction_deg, "deg", ("hip", "knee", "ankle"), ("front",), (-180.0, 180.0), leg_motion=True),
-    _define(knee_flexion_deg, "deg", ("hip", "knee", "ankle"), ("front",), (0.0, 180.0)),
+    _define(knee_flexion_deg, "deg", ("hip", "knee", "ankle"), ("front",), (0.0, 180.0), sure=("knee",)),
     _define(knee_angle_deg, "deg", ("hip", "ankle"), ("side",), (0.0, 180.0), SeatedThigh, knee_motion=True),
     _define(ankle_plantarflexion_deg, "deg", ("hip", "ankle"), ("side",), (-90.0, 90.0),
             silhouette=True),
