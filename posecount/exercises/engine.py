@@ -475,8 +475,7 @@ class RepCounter:
                 attempt.rest_since_ms = t
             if t - attempt.rest_since_ms >= d.rest_confirm_s * 1000:
                 if attempt.rest_since_ms - attempt.start_ms < MIN_ATTEMPT_S * 1000:
-                    self._attempts[track] = None  # a glitch, not a lift
-                    st.phase, st.hold_s, st.peak, st.active_faults = Phase.REST, 0.0, math.nan, ()
+                    self._back_at_rest(track)  # a glitch, not a lift
                 else:
                     events.append(self._close(track, attempt, attempt.rest_since_ms))
                 self._learn_rest(track, t, value)
@@ -655,9 +654,14 @@ class RepCounter:
         st = self.states[track]
         st.attempts += 1
         st.counted += int(counted)
+        self._back_at_rest(track)
+        return RepEvent(EventKind.REP_FINISHED, track, t_end, rep=rep)
+
+    def _back_at_rest(self, track: Track) -> None:
+        """No attempt open on ``track`` any more (closed with a verdict, or dropped as a glitch)."""
+        st = self.states[track]
         st.phase, st.hold_s, st.peak, st.active_faults = Phase.REST, 0.0, math.nan, ()
         self._attempts[track] = None
-        return RepEvent(EventKind.REP_FINISHED, track, t_end, rep=rep)
 
 
 def count_reps(reps: Sequence[RepRecord], tracks: Sequence[Track]) -> dict[str, int]:
