@@ -125,8 +125,7 @@ class FeatureExtractor:
         self._extra_landmarks = {(f.name, s): [i for i in f.landmark_indices(s) if i not in self._drive_landmarks[s]]
                                  for f in self._leg_features for s in SIDES}
         #: per feature and side, the joints it must be sure of (FeatureDef.sure)
-        self._sure_landmarks = {(f.name, s): [int(LM[f"{s}_{joint}".upper()]) for joint in f.sure]
-                                for f in self._leg_features for s in SIDES}
+        self._sure_landmarks = {(f.name, s): f.sure_indices(s) for f in self._leg_features for s in SIDES}
         self._states: dict[type, FeatureState] = {}
         for f in used:
             if f.state is not None and f.state not in self._states:

@@ -596,8 +596,12 @@ class FeatureDef:
         if self.per_side:
             if side is None:
                 raise ValueError(f"{self.name} is measured per leg: give the side")
-            return [int(LM[f"{side}_{joint}".upper()]) for joint in self.landmarks]
+            return _joint_indices(self.landmarks, side)
         return [int(LM[name.upper()]) for name in self.landmarks]
+
+    def sure_indices(self, side: Side) -> list[int]:
+        """Indices of :attr:`sure` joints of ``side``'s leg."""
+        return _joint_indices(self.sure, side)
 
     def measure(self, pose: Pose, side: Side | None, states: Mapping[type, FeatureState]) -> float:
         """The feature's value in this frame (``states``: the extractor's instance of each state class)."""
@@ -606,6 +610,10 @@ class FeatureDef:
         if self.state is None:
             return float(self.compute(pose, side))
         return float(self.compute(pose, side, states[self.state]))
+
+
+def _joint_indices(joints: tuple[str, ...], side: Side) -> list[int]:
+    return [int(LM[f"{side}_{joint}".upper()]) for joint in joints]
 
 
 def _define(compute: Callable[..., float], unit: Unit, landmarks: tuple[str, ...], views: tuple[View, ...],
