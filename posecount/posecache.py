@@ -1,10 +1,11 @@
 """A cache of pose recordings, so the model runs once per video however often the video is analysed.
 
-A recording (:class:`~posecount.recording.PoseTrack`) is determined by six things, and its key is the
-SHA-256 of all six: the video's bytes, the model file's bytes, the version of mediapipe that ran it, the
-video decoder's (PyAV's) version, the landmarker's confidences, and whether it read the silhouette.
-Change any one (a re-encoded clip, another model, a mediapipe or decoder upgrade) and the key changes, so a
-stale recording is never replayed; it simply stops being found.
+A recording (:class:`~posecount.recording.PoseTrack`) is determined by seven things, and its key is the
+SHA-256 of all seven: the video's bytes, the model file's bytes, the version of mediapipe that ran it, the
+video decoder's (PyAV's) version, the landmarker's confidences, which readers ran beside it (silhouette,
+leg and knee motion) and the motion readers' version (:data:`posecount.motion.READERS_VERSION`).
+Change any one (a re-encoded clip, another model, a mediapipe or decoder upgrade, a reader that reads
+differently) and the key changes, so a stale recording is never replayed; it simply stops being found.
 
 Files are ``DIR/STEM-KEY.npz`` in the ``posecount pose`` format, written whole or not at all. Processes
 that ask for the same recording at once (test workers, batch jobs) take a lock per key, so one of them
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
+from posecount import motion
 from posecount.errors import InputError
 from posecount.models import sha256_file
 from posecount.pose import PoseOptions
@@ -74,6 +76,7 @@ def recording_key(video: Path, options: PoseOptions) -> str:
         "silhouette": options.silhouette,
         "leg_motion": options.leg_motion,
         "knee_motion": options.knee_motion,
+        "motion_readers": motion.READERS_VERSION if options.leg_motion or options.knee_motion else None,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

@@ -6,11 +6,17 @@ samples/realistic/landmarks/NAME.npz and samples/exercises/landmarks/NAME.npz (c
 Run it after regenerating the samples or on purpose after a model or mediapipe change, and commit the
 result; tests/test_samples_model.py checks that the model in use still reproduces these files, and the
 tests that need no model replay them. ``--check`` only reports how far the current model is from them.
+
+The files keep the landmarks in 1/10 px steps. The motion readings in them (the legs' and the knees',
+:mod:`posecount.motion`) are read again from each clip with those stored landmarks, so that a test that
+replays a reader over a clip and its committed recording gets exactly the committed readings (from the
+unrounded landmarks a reader can differ on a frame at the edge of its thresholds).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -19,9 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from posecount.models import ensure_model
+from posecount.motion import KneeMotion, LegMotion
 from posecount.pose import PoseOptions
 from posecount.posecache import PoseCache
 from posecount.recording import PoseTrack
+from posecount.sources import VideoFileSource
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -39,6 +47,20 @@ def _clips(sets: list[str] | None = None) -> list[Path]:
             name = truth.name.removesuffix(".truth.json")
             clips.append(folder / json.loads(truth.read_text()).get("video", f"{name}.mp4"))
     return clips
+
+
+def _with_motion_read_again(clip: Path, track: PoseTrack) -> PoseTrack:
+    """``track`` with both motion readings read again from ``clip`` with its own landmarks, as `posecount
+    pose` reads them (one CIELAB sample of each frame for both readers)."""
+    legs, knees = LegMotion(), KneeMotion()
+    leg_deg, knee_deg = np.full((len(track), 2), np.nan, np.float32), np.full((len(track), 2), np.nan, np.float32)
+    with VideoFileSource(clip) as source:
+        for frame in source:
+            if track.detected[frame.index]:
+                xy, sample = track.image_xy[frame.index], legs.sample(frame.image)
+                leg_deg[frame.index] = legs(frame.image, xy, frame.timestamp_ms, sample)
+                knee_deg[frame.index] = knees(frame.image, xy, frame.timestamp_ms, sample)
+    return dataclasses.replace(track, leg_motion_deg=leg_deg, knee_motion_deg=knee_deg)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{clip.stem}: detected differs on {int((old.detected != track.detected).sum())} frames; "
                   f"image_xy |diff| median {np.median(d):.3f} px, max {d.max() if d.size else 0:.3f} px")
         else:
+            track.save_npz(target, compact=True)
+            track = _with_motion_read_again(clip, PoseTrack.load(target))
             track.save_npz(target, compact=True)
             print(f"{target.relative_to(ROOT)}: {len(track)} frames, {target.stat().st_size / 1024:.0f} KiB")
     return 0

@@ -126,6 +126,23 @@ def test_a_long_hold_never_becomes_the_scene() -> None:
     assert np.all(np.abs(np.nanmax(np.array(readings[-30:]), axis=1) - 170.0) <= 4.0)
 
 
+@pytest.mark.parametrize("knee_deg", [116.0, 118.0])
+def test_a_small_extension_is_never_taken_into_the_scene_at_rest(knee_deg: float) -> None:
+    """Held-out 1717/15: a knee extended only to ~120 deg reads under the motion's quiet line. Were such frames
+    quiet, the held leg would become the scene at rest: its reading would vanish mid-hold, and back at rest
+    its old place would read as a shank out (there, for 4 s until the clip ended). The model places a knee
+    bent this little well, so the landmarks show it is no rest."""
+    rng = np.random.default_rng(7)
+    motion = KneeMotion()
+    little = {"left": 90.0, "right": knee_deg}
+    readings = []
+    for k, knees in enumerate([REST] * 60 + [little] * 180 + [REST] * 150):  # 2 s, 6 s, 5 s at 30 fps
+        readings.append(motion(_frame(rng, knees), _landmarks(knees), round(k * 1000 / 30)))
+    held = np.array(readings[70:240])
+    assert np.all(np.abs(np.nanmax(held, axis=1) - knee_deg) <= 4.0)  # read to the end of the hold
+    assert all(np.all(np.isnan(r)) for r in readings[255:])  # and nothing once back at rest
+
+
 def test_a_dimming_is_not_an_extension() -> None:
     rng = np.random.default_rng(3)
     motion = KneeMotion()

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posecount import pipeline, posecache
+from posecount import motion, pipeline, posecache
 from posecount.pose import NUM_LANDMARKS, PoseOptions
 from posecount.posecache import PoseCache, recording_key
 from posecount.recording import PoseTrack
@@ -69,12 +69,12 @@ def test_a_recording_is_made_once_then_replayed(calls: list[Path], files: tuple[
     assert [p.suffix for p in (tmp_path / "cache").iterdir() if p.suffix == ".npz"] == [".npz"]
 
 
-@pytest.mark.parametrize("change", ["model", "video", "mediapipe", "decoder", "confidence"])
+@pytest.mark.parametrize("change", ["model", "video", "mediapipe", "decoder", "confidence", "motion readers"])
 def test_a_stale_recording_is_never_reused(change: str, calls: list[Path], files: tuple[Path, Path], tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     video, model = files
     cache = PoseCache(tmp_path / "cache")
-    options = PoseOptions(model_path=model)
+    options = PoseOptions(model_path=model, knee_motion=change == "motion readers")
     before = cache.track(video, options)
     if change == "model":  # same size, same name: only the bytes differ
         model.write_bytes(b"MODEL bytes " * 100)
@@ -86,6 +86,8 @@ def test_a_stale_recording_is_never_reused(change: str, calls: list[Path], files
         monkeypatch.setattr(posecache, "mediapipe_version", lambda: "99.0.0")
     elif change == "decoder":
         monkeypatch.setattr(posecache, "decoder_version", lambda: "99.0.0")
+    elif change == "motion readers":  # a reader that reads the same frames differently
+        monkeypatch.setattr(motion, "READERS_VERSION", motion.READERS_VERSION + 1)
     else:
         options = PoseOptions(model_path=model, min_tracking_confidence=0.7)
     after = cache.track(video, options)
