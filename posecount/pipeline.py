@@ -6,6 +6,7 @@ the runs built on it: ``run_pose_extraction`` (posecount pose), ``run_analysis``
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import math
 from collections import Counter
@@ -209,14 +210,18 @@ def estimate_poses(frames: Iterable[Frame], options: PoseOptions) -> Iterator[tu
 
 
 def record_track(video: Path, options: PoseOptions, on_start: Callable[[SourceInfo], None] | None = None,
-                 on_frame: ProgressFn | None = None) -> PoseTrack:
-    """Run the model over every frame of ``video``: its :class:`PoseTrack` (nothing written)."""
+                 on_frame: ProgressFn | None = None, until_s: float | None = None) -> PoseTrack:
+    """Run the model over every frame of ``video`` (``until_s``: only the frames shown before then): its
+    :class:`PoseTrack` (nothing written)."""
     with VideoFileSource(video) as source:
         if on_start:
             on_start(source.info)
         recorder = PoseRecorder(source.info, silhouette=options.silhouette, leg_motion=options.leg_motion,
                                 knee_motion=options.knee_motion)
-        for frame, pose in estimate_poses(source, options):
+        frames: Iterable[Frame] = source
+        if until_s is not None:
+            frames = itertools.takewhile(lambda frame: frame.timestamp_ms < until_s * 1000, source)
+        for frame, pose in estimate_poses(frames, options):
             recorder.add(frame.index, frame.timestamp_ms, pose)
             if on_frame:
                 on_frame(frame.index + 1)
