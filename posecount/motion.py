@@ -294,6 +294,15 @@ class _SceneMotion:
         return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
 
 
+def read_motion(legs: LegMotion | None, knees: KneeMotion | None, image_bgr: np.ndarray, image_xy: np.ndarray,
+                timestamp_ms: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Each reader that runs (None: not asked for) on one frame, as ``posecount pose`` runs them: the frame
+    in CIELAB is made once for both when both run. ``(legs' angles, knees' angles)``, None for a reader not run."""
+    sample = legs.sample(image_bgr) if legs is not None and knees is not None else None
+    return (None if legs is None else legs(image_bgr, image_xy, timestamp_ms, sample),
+            None if knees is None else knees(image_bgr, image_xy, timestamp_ms, sample))
+
+
 class LegMotion(_SceneMotion):
     """Feed every frame (with the model's landmarks): each leg's abduction from motion, ``[left, right]``
     degrees from straight down, positive away from the midline (as ``hip_abduction_deg``), NaN where no leg

@@ -157,13 +157,14 @@ class PoseEstimator:
         from mediapipe.tasks.python import BaseOptions, vision
 
         # here, not at the top: these import LEG from this module
-        from posecount.motion import KneeMotion, LegMotion
+        from posecount.motion import KneeMotion, LegMotion, read_motion
         from posecount.silhouette import foot_axes_deg
 
         self._vision = vision
         self._foot_axes = foot_axes_deg if options.silhouette else None
         self._leg_motion = LegMotion() if options.leg_motion else None
         self._knee_motion = KneeMotion() if options.knee_motion else None
+        self._read_motion = read_motion
         path = Path(options.model_path)
         if not path.is_file():
             raise ModelError(f"pose model not found at {path}; run `posecount model fetch`")
@@ -213,11 +214,7 @@ class PoseEstimator:
         if self._foot_axes is not None and result.segmentation_masks:
             mask = result.segmentation_masks[0].numpy_view().reshape(h, w)  # confidence: cut at 0.5 near the feet
             feet = self._foot_axes(mask, image_xy)
-        sample = None  # the frame in CIELAB, made once for both motion readers
-        if self._leg_motion is not None and self._knee_motion is not None:
-            sample = self._leg_motion.sample(image_bgr)
-        motion = None if self._leg_motion is None else self._leg_motion(image_bgr, image_xy, ts, sample)
-        knees = None if self._knee_motion is None else self._knee_motion(image_bgr, image_xy, ts, sample)
+        motion, knees = self._read_motion(self._leg_motion, self._knee_motion, image_bgr, image_xy, ts)
         return Pose(image_xy=image_xy, world_xyz=world_xyz, visibility=visibility, presence=presence,
                     foot_axis_deg=feet, leg_motion_deg=motion, knee_motion_deg=knees)
 

@@ -20,12 +20,13 @@ import dataclasses
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from posecount.models import ensure_model
-from posecount.motion import KneeMotion, LegMotion
+from posecount.motion import KneeMotion, LegMotion, read_motion
 from posecount.pose import PoseOptions
 from posecount.posecache import PoseCache
 from posecount.recording import PoseTrack
@@ -57,9 +58,8 @@ def _with_motion_read_again(clip: Path, track: PoseTrack) -> PoseTrack:
     with VideoFileSource(clip) as source:
         for frame in source:
             if track.detected[frame.index]:
-                xy, sample = track.image_xy[frame.index], legs.sample(frame.image)
-                leg_deg[frame.index] = legs(frame.image, xy, frame.timestamp_ms, sample)
-                knee_deg[frame.index] = knees(frame.image, xy, frame.timestamp_ms, sample)
+                leg_deg[frame.index], knee_deg[frame.index] = read_motion(
+                    legs, knees, frame.image, track.image_xy[frame.index], frame.timestamp_ms)
     return dataclasses.replace(track, leg_motion_deg=leg_deg, knee_motion_deg=knee_deg)
 
 
@@ -81,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{clip.stem}: detected differs on {int((old.detected != track.detected).sum())} frames; "
                   f"image_xy |diff| median {np.median(d):.3f} px, max {d.max() if d.size else 0:.3f} px")
         else:
-            track.save_npz(target, compact=True)
-            track = _with_motion_read_again(clip, PoseTrack.load(target))
+            with tempfile.TemporaryDirectory() as tmp:  # the landmarks as the file keeps them (1/10 px)
+                stored = Path(tmp) / target.name
+                track.save_npz(stored, compact=True)
+                track = _with_motion_read_again(clip, PoseTrack.load(stored))
             track.save_npz(target, compact=True)
             print(f"{target.relative_to(ROOT)}: {len(track)} frames, {target.stat().st_size / 1024:.0f} KiB")
     return 0
