@@ -30,6 +30,7 @@ Nothing here imports the engine.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from posecount.synth.motion import ease_fn, ease_inverse, rep_drive_deg, rep_timings
@@ -147,16 +148,23 @@ def target_readings_deg(script: MotionScript, definition: ClinicalDefinition) ->
 
 def measure_rep(script: MotionScript, rep: Rep, dt_s: float = CURVE_DT_S) -> RepMeasure:
     """Sample the drawn angle of ``rep`` every ``dt_s`` and measure what the clinical definition reads."""
-    definition = DEFINITIONS[script.exercise]
-    lower_target, _ = target_readings_deg(script, definition)
+    lower_target, _ = target_readings_deg(script, DEFINITIONS[script.exercise])
+    return measure_curve(script, rep, lambda t_s: rep_drive_deg(script, rep, t_s), lower_target, dt_s)
+
+
+def measure_curve(script: MotionScript, rep: Rep, drive_deg: Callable[[float], float], target_deg: float,
+                  dt_s: float = CURVE_DT_S) -> RepMeasure:
+    """What a clinical definition reads of ``rep`` whose drawn driving angle ``drive_deg(t_s)`` (seconds
+    after the rep starts) is sampled every ``dt_s``: the peak, the hold's floor, the hold counted from
+    crossing ``target_deg`` on the way up (lenient) and the lowering timed 90 % → 10 % of the way (strict)."""
     n = round((rep.rise_s + rep.hold_s + rep.lower_s) / dt_s)
-    curve = [rep_drive_deg(script, rep, k * dt_s) for k in range(n + 1)]
-    peak = max(max(curve), rep_drive_deg(script, rep, rep.rise_s))
+    curve = [drive_deg(k * dt_s) for k in range(n + 1)]
+    peak = max(max(curve), drive_deg(rep.rise_s))
     k_top = round(rep.rise_s / dt_s)
     k_low = round((rep.rise_s + rep.hold_s) / dt_s)
     held = curve[k_top:k_low + 1]
     floor = min(held) if held else peak
-    crossed = next((k for k in range(k_top + 1) if curve[k] >= lower_target), k_top)
+    crossed = next((k for k in range(k_top + 1) if curve[k] >= target_deg), k_top)
     fn = ease_fn(script.ease)
     span = ease_inverse(fn, 0.9) - ease_inverse(fn, 0.1)
     return RepMeasure(peak_deg=peak, hold_floor_deg=floor, hold_s=rep.hold_s,
@@ -164,8 +172,8 @@ def measure_rep(script: MotionScript, rep: Rep, dt_s: float = CURVE_DT_S) -> Rep
                       lower_s=rep.lower_s, lower_strict_s=span * rep.lower_s)
 
 
-def _side_of_line(value: float, line: float, margin: float, what: str, problems: list[str],
-                  fault_above: bool) -> bool | None:
+def side_of_line(value: float, line: float, margin: float, what: str, problems: list[str],
+                 fault_above: bool = True) -> bool | None:
     """True: clearly on the fault side of ``line``; False: clearly clean; None (and a problem): too near."""
     if value >= line + margin - 1e-9:
         return fault_above
@@ -227,12 +235,12 @@ def clinical_verdict(script: MotionScript, rep: Rep, margins: Margins = MARGINS)
     wobble = _trunk_wobble_amplitude_deg(script)
     if script.exercise == "side-leg-raise":
         lean = abs(rep.trunk_lean_deg or 0.0)
-        lean_fault = _side_of_line(lean + (wobble if lean < d.trunk_lean_max_deg else -wobble),
+        lean_fault = side_of_line(lean + (wobble if lean < d.trunk_lean_max_deg else -wobble),
                                    d.trunk_lean_max_deg, margins.form_deg, "trunk lean", problems, True)
         if lean_fault:
             faults.add("trunk_lean")
         assert d.knee_flexion_max_deg is not None
-        bent = _side_of_line(rep.knee_bend_deg, d.knee_flexion_max_deg, margins.form_deg, "knee flexion",
+        bent = side_of_line(rep.knee_bend_deg, d.knee_flexion_max_deg, margins.form_deg, "knee flexion",
                              problems, True)
         if bent and reached:
             faults.add("knee_bent")
@@ -241,7 +249,7 @@ def clinical_verdict(script: MotionScript, rep: Rep, margins: Margins = MARGINS)
     else:
         top = rep.trunk_lean_deg if rep.trunk_lean_deg is not None else script.rest_trunk_deg
         lean = abs(top)
-        if _side_of_line(lean + (wobble if lean < d.trunk_lean_max_deg else -wobble), d.trunk_lean_max_deg,
+        if side_of_line(lean + (wobble if lean < d.trunk_lean_max_deg else -wobble), d.trunk_lean_max_deg,
                          margins.form_deg, "trunk lean", problems, True):
             faults.add("trunk_lean")
         if reached:
@@ -252,7 +260,7 @@ def clinical_verdict(script: MotionScript, rep: Rep, margins: Margins = MARGINS)
             elif lo < d.knee_min_deg + margins.form_deg - 1e-9:
                 problems.append(f"the knee at the top ({lo:.1f}-{hi:.1f}) is within {margins.form_deg:g} of the "
                                 f"extensor-lag line {d.knee_min_deg:g}")
-            if _side_of_line(rep.ankle_plantarflex_deg, d.ankle_plantarflex_max_deg, margins.form_deg,
+            if side_of_line(rep.ankle_plantarflex_deg, d.ankle_plantarflex_max_deg, margins.form_deg,
                              "ankle plantarflexion", problems, True):
                 faults.add("toes_not_up")
         if rep.knee_bend_deg != 0:

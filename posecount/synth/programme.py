@@ -43,7 +43,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from posecount.synth.clinical import MARGINS, ClinicalVerdict, Margins, RepMeasure, rep_intent_problems
+from posecount.synth.clinical import (
+    MARGINS,
+    ClinicalVerdict,
+    Margins,
+    RepMeasure,
+    measure_curve,
+    rep_intent_problems,
+    side_of_line,
+)
 from posecount.synth.motion import RepTiming, ease_fn, ease_inverse, rep_phase_at, rep_timings
 from posecount.synth.moves import (
     SQUAT_LEAN_SHARE,
@@ -201,21 +209,9 @@ def rep_drive_deg(script: MotionScript, rep: Rep, t_s: float) -> float:
 
 
 def measure_rep(script: MotionScript, rep: Rep, dt_s: float = CURVE_DT_S) -> RepMeasure:
-    """The drawn driving angle of ``rep`` as the definition reads it (see clinical.measure_rep)."""
-    d = definition_of(script.exercise)
-    n = round((rep.rise_s + rep.hold_s + rep.lower_s) / dt_s)
-    curve = [rep_drive_deg(script, rep, k * dt_s) for k in range(n + 1)]
-    peak = max(max(curve), rep_drive_deg(script, rep, rep.rise_s))
-    k_top = round(rep.rise_s / dt_s)
-    k_low = round((rep.rise_s + rep.hold_s) / dt_s)
-    held = curve[k_top:k_low + 1]
-    floor = min(held) if held else peak
-    crossed = next((k for k in range(k_top + 1) if curve[k] >= d.target_deg), k_top)
-    fn = ease_fn(script.ease)
-    span = ease_inverse(fn, 0.9) - ease_inverse(fn, 0.1)
-    return RepMeasure(peak_deg=peak, hold_floor_deg=floor, hold_s=rep.hold_s,
-                      hold_lenient_s=rep.hold_s + (k_top - crossed) * dt_s, lower_s=rep.lower_s,
-                      lower_strict_s=span * rep.lower_s)
+    """The drawn driving angle of ``rep`` as the definition reads it (see clinical.measure_curve)."""
+    target_deg = definition_of(script.exercise).target_deg
+    return measure_curve(script, rep, lambda t_s: rep_drive_deg(script, rep, t_s), target_deg, dt_s)
 
 
 def push_duration_s(script: MotionScript, rep: Rep, dt_s: float = 0.005) -> float:
@@ -224,16 +220,6 @@ def push_duration_s(script: MotionScript, rep: Rep, dt_s: float = 0.005) -> floa
     fn = ease_fn(script.ease)
     n = max(1, round(rep.rise_s / dt_s))
     return sum(dt_s for k in range(n) if sts_push(top * fn(k / n)) >= 0.9)
-
-
-def _side_of_line(value: float, line: float, margin: float, what: str, problems: list[str]) -> bool | None:
-    """True: clearly past ``line`` (a fault); False: clearly short of it; None (and a problem): too near."""
-    if value >= line + margin - 1e-9:
-        return True
-    if value <= line - margin + 1e-9:
-        return False
-    problems.append(f"{what} {value:.1f} is within {margin:g} of the clinical line {line:g}")
-    return None
 
 
 def _trunk_wobble_amplitude_deg(script: MotionScript) -> float:
@@ -296,21 +282,21 @@ def _form_faults(script: MotionScript, rep: Rep, d: ProgrammeDefinition, margins
     elif ex == "mini-squat":
         lean = rep.trunk_lean_deg if rep.trunk_lean_deg is not None else SQUAT_LEAN_SHARE * rep.peak_deg
         line = d.lines["trunk_lean"]
-        if _side_of_line(lean + (wobble if lean < line else -wobble), line, margins.form_deg, "trunk lean",
+        if side_of_line(lean + (wobble if lean < line else -wobble), line, margins.form_deg, "trunk lean",
                          problems):
             faults.add("trunk_lean")
         tilt = rep.shank_tilt_deg if rep.shank_tilt_deg is not None else SQUAT_SHANK_SHARE * rep.peak_deg
-        if _side_of_line(tilt, d.lines["knees_past_toes"], margins.form_deg, "shank tilt", problems):
+        if side_of_line(tilt, d.lines["knees_past_toes"], margins.form_deg, "shank tilt", problems):
             faults.add("knees_past_toes")
     elif ex == "standing-march":
         lean = abs(rep.trunk_lean_deg or 0.0)
         line = d.lines["trunk_lean"]
-        if _side_of_line(lean + (wobble if lean < line else -wobble), line, margins.form_deg, "trunk lean",
+        if side_of_line(lean + (wobble if lean < line else -wobble), line, margins.form_deg, "trunk lean",
                          problems):
             faults.add("trunk_lean")
         if not 45.0 <= rep.knee_bend_deg <= 110.0:
             problems.append(f"knee_bend_deg {rep.knee_bend_deg:g}: a march bends the knee 45-110 deg at the top")
-    elif ex == "standing-hamstring-curl" and _side_of_line(rep.hip_flex_deg, d.lines["thigh_forward"],
+    elif ex == "standing-hamstring-curl" and side_of_line(rep.hip_flex_deg, d.lines["thigh_forward"],
                                                            margins.form_deg, "thigh forward", problems):
         faults.add("thigh_forward")
     if ex != "standing-march" and rep.knee_bend_deg:
