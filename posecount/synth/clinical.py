@@ -183,6 +183,21 @@ def side_of_line(value: float, line: float, margin: float, what: str, problems: 
     return None
 
 
+def hold_verdict(m: RepMeasure, hold_s: float, margins: Margins, faults: set[str], problems: list[str]
+                 ) -> bool | None:
+    """Held for the prescribed ``hold_s``: True when the drawn hold is clearly long enough; False (and
+    ``hold_too_short``) when even counted from crossing the target it is clearly short; None (and a
+    problem) between."""
+    if m.hold_s >= hold_s + margins.hold_s - 1e-9:
+        return True
+    if m.hold_lenient_s <= hold_s - margins.hold_s + 1e-9:
+        faults.add("hold_too_short")
+        return False
+    problems.append(f"hold {m.hold_s:.2f} s (from crossing the target {m.hold_lenient_s:.2f} s) is within "
+                    f"{margins.hold_s:g} s of the prescribed {hold_s:g} s")
+    return None
+
+
 def clinical_verdict(script: MotionScript, rep: Rep, margins: Margins = MARGINS) -> ClinicalVerdict:
     """(counted, faults) that the clinical definition gives this rep, and every value too near a line."""
     if script.exercise in PROGRAMME_EXERCISES:  # the exercises of issue 9
@@ -214,14 +229,7 @@ def clinical_verdict(script: MotionScript, rep: Rep, margins: Margins = MARGINS)
 
     held: bool | None = None
     if reached:
-        if m.hold_s >= d.hold_s + margins.hold_s - 1e-9:
-            held = True
-        elif m.hold_lenient_s <= d.hold_s - margins.hold_s + 1e-9:
-            held = False
-            faults.add("hold_too_short")
-        else:
-            problems.append(f"hold {m.hold_s:.2f} s (from crossing the target {m.hold_lenient_s:.2f} s) is within "
-                            f"{margins.hold_s:g} s of the prescribed {d.hold_s:g} s")
+        held = hold_verdict(m, d.hold_s, margins, faults, problems)
         if d.min_lower_s > 0:
             if m.lower_strict_s >= d.min_lower_s - 1e-9:
                 pass

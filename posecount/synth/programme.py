@@ -48,6 +48,7 @@ from posecount.synth.clinical import (
     ClinicalVerdict,
     Margins,
     RepMeasure,
+    hold_verdict,
     measure_curve,
     rep_intent_problems,
     side_of_line,
@@ -253,15 +254,7 @@ def programme_verdict(script: MotionScript, rep: Rep, margins: Margins = MARGINS
         problems.append(f"the knee reaches {m.peak_deg:.1f}: past straight (180)")
     held: bool | None = True
     if reached and d.hold_s > 0:
-        if m.hold_s >= d.hold_s + margins.hold_s - 1e-9:
-            held = True
-        elif m.hold_lenient_s <= d.hold_s - margins.hold_s + 1e-9:
-            held = False
-            faults.add("hold_too_short")
-        else:
-            held = None
-            problems.append(f"hold {m.hold_s:.2f} s (from crossing the target {m.hold_lenient_s:.2f} s) is within "
-                            f"{margins.hold_s:g} s of the prescribed {d.hold_s:g} s")
+        held = hold_verdict(m, d.hold_s, margins, faults, problems)
     faults |= _form_faults(script, rep, d, margins, problems)
     counted = bool(reached and held) and not problems
     return ClinicalVerdict(counted=counted, faults=tuple(sorted(faults, key=d.fault_order.index)),
