@@ -22,8 +22,12 @@ SAMPLES = ROOT / "samples"
 COMMITTED_LANDMARKS = SAMPLES / "landmarks"
 #: The realistic set (samples/realistic: sway, sag, stances, a weak leg, flicks, chairs) and its recordings.
 REALISTIC = SAMPLES / "realistic"
-#: Every sample set: (clips with NAME.truth.json, their committed recordings).
+#: The other exercises and the function tests (samples/exercises, its README), with their recordings.
+EXERCISE_SAMPLES = SAMPLES / "exercises"
+#: The seed exercises' sample sets: (clips with NAME.truth.json, their committed recordings).
 SAMPLE_SETS: tuple[tuple[Path, Path], ...] = ((SAMPLES, COMMITTED_LANDMARKS), (REALISTIC, REALISTIC / "landmarks"))
+#: Every sample set, the other exercises' too (``scripts/record_sample_landmarks.py`` records these three).
+EVERY_SAMPLE_SET: tuple[tuple[Path, Path], ...] = (*SAMPLE_SETS, (EXERCISE_SAMPLES, EXERCISE_SAMPLES / "landmarks"))
 
 RecordFn = Callable[[Path], PoseTrack]
 

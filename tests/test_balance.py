@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import EXERCISE_SAMPLES
 
 from posecount.errors import ConfigError
 from posecount.exercises.balance import (
@@ -34,7 +35,7 @@ from posecount.recording import PoseTrack
 
 BALANCE = get_protocol("four-stage-balance")
 STANCES = BALANCE.stances
-EXERCISES = Path(__file__).resolve().parents[1] / "samples" / "exercises"
+EXERCISES = EXERCISE_SAMPLES
 FPS = 30.0
 #: Where the feet are in each stance: (left ahead, right ahead, left height, right height), foot lengths.
 PLACES = {"relaxed": (-0.45, 0.0, 0.0, 0.0), "side_by_side": (0.0, 0.0, 0.0, 0.0),

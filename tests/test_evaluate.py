@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import COMMITTED_LANDMARKS, SAMPLE_SETS, RecordFn
+from conftest import COMMITTED_LANDMARKS, EXERCISE_SAMPLES, SAMPLE_SETS, RecordFn
 from typer.testing import CliRunner
 
 from posecount.cli import app
@@ -123,7 +123,7 @@ def test_a_missing_recording_is_one_clear_error(tmp_path: Path) -> None:
 
 
 # -- function tests -----------------------------------------------------------------------------------------------
-EXERCISE_CLIPS = SAMPLES / "exercises"
+EXERCISE_CLIPS = EXERCISE_SAMPLES
 
 
 def test_function_tests_agree_within_the_tolerance_and_say_what_differs() -> None:

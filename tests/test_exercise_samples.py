@@ -14,13 +14,14 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import EXERCISE_SAMPLES
 
 from posecount.exercises import builtin_exercises, get_exercise
 from posecount.exercises.protocols import get_protocol
 from posecount.pipeline import FunctionTestRequest, run_analysis
 from posecount.recording import PoseTrack
 
-EXERCISES = Path(__file__).resolve().parents[1] / "samples" / "exercises"
+EXERCISES = EXERCISE_SAMPLES
 STS_CLIPS = ["sts_clean", "sts_partial_push_off", "chair_stand_30s", "chair_stand_30s_push_off", "five_times_sts"]
 #: The standing exercises' clips: every attempt drawn (counted or not, and why), and each fault drawn.
 STANDING_CLIPS = ["calf_raise_clean", "calf_raise_from_behind", "mini_squat_clean", "mini_squat_faults", "march_clean",

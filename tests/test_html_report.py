@@ -20,6 +20,7 @@ from statistics import mean
 import numpy as np
 import pytest
 from commands import one_error_line, posecount
+from conftest import EXERCISE_SAMPLES
 from historyfixture import SKE, SLR, START, Truth, mean_range, write_month
 from PIL import Image
 
@@ -257,7 +258,7 @@ def test_chromium_is_in_the_test_scripts_packages() -> None:
 def test_a_balance_test_shows_its_stances_and_risk(tmp_path: Path) -> None:
     """The 4-stage balance test has no score nor time: the page says how many stances were held and the
     fall-risk verdict, as `posecount test` stored them (balance_tandem_lost: tandem lost after 6 s)."""
-    exercises = Path(__file__).resolve().parents[1] / "samples" / "exercises"
+    exercises = EXERCISE_SAMPLES
     db = tmp_path / "history.sqlite3"
     r = posecount("test", "four-stage-balance", str(exercises / "balance_tandem_lost.mp4"), "--no-video",
                   "--landmarks", str(exercises / "landmarks" / "balance_tandem_lost.npz"),

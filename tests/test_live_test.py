@@ -31,7 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import committed_landmarks
+from conftest import EXERCISE_SAMPLES, committed_landmarks
 from test_live import X11, ListFeed, LiveProcess, Recorded, XServer, _near, xvfb  # noqa: F401
 
 from posecount.display import NullWindow
@@ -54,7 +54,7 @@ from posecount.testrun import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-EXERCISES = ROOT / "samples" / "exercises"
+EXERCISES = EXERCISE_SAMPLES
 FPS = 30.0
 #: When the person in these clips is in view (the view check passes: the smoothing's first half second).
 IN_VIEW_S = 0.5
