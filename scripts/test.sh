@@ -23,5 +23,8 @@ python3 -m venv .venv
 .venv/bin/posecount model fetch >/dev/null   # the pose model: verified, or built from the mediapipe wheel
 .venv/bin/ruff check posecount tests benchmarks scripts
 echo "set-up took ${SECONDS} s (Debian packages, virtual environment, pose model); now the tests"
-# Two workers (pytest-xdist) on the two cores; the 15 slowest tests are listed at the end.
-exec .venv/bin/python -m pytest -n "${POSECOUNT_TEST_WORKERS:-2}" --durations=15 "$@"
+# Two workers (pytest-xdist) on the two cores; the 15 slowest tests are listed at the end. --maxschedchunk 1: a
+# worker is handed the next test (in tests/conftest.py's order: slow first) as it finishes one, rather than an eighth
+# of the suite up front; so neither waits on a real clip's recording that the other is making (the tests that replay
+# a recording run long after the test that makes it), and neither sits idle while the other works through its share.
+exec .venv/bin/python -m pytest -n "${POSECOUNT_TEST_WORKERS:-2}" --maxschedchunk 1 --durations=15 "$@"

@@ -63,7 +63,9 @@ def sample_truths() -> list[Path]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests first, so parallel workers (pytest-xdist) are not left waiting on one long test at the end."""
+    """Slow tests first, so parallel workers (pytest-xdist) are not left waiting on one long test at the end. Each
+    real clip is recorded by a slow test (test_shared_clips), so the tests that only replay its recording run long
+    after it: handed out one at a time (scripts/test.sh), they never wait on a recording the other worker is making."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
