@@ -63,7 +63,7 @@ def check_report(report: dict, duration_s: float) -> None:
 
 
 #: The exercises a real clip's files are written under, one per clip in turn (the seed's two and a whole-body one):
-#: each is written from some 15 real clips, and every exercise's reps are checked on every clip by replay.
+#: each is written from a third of the real clips, and every exercise's reps are checked on every clip by replay.
 FILE_CONTRACT_EXERCISES = ("side-leg-raise", "seated-knee-extension", "sit-to-stand")
 
 
