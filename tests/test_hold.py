@@ -135,7 +135,7 @@ def test_a_leg_that_keeps_moving_above_the_target_is_no_hold() -> None:
 
 def test_skipped_frames_do_not_break_a_hold_but_a_long_gap_does() -> None:
     every_other = measure(rep(3.0), skip=lambda k: k % 2 == 1)
-    assert every_other.best_s == pytest.approx(measure(rep(3.0)).best_s, abs=0.1)
+    assert every_other.best_s == pytest.approx(measure(rep(3.0)).best_s, abs=0.15)  # the lowering read at 15 fps
     # 1.5 s unseen in the middle of a 4 s hold (longer than max_gap_s): the runs either side do not join.
     gap = measure(rep(4.0), skip=lambda k: 75 <= k < 120)
     assert gap.best_s < 4.0 - 1.0
@@ -159,7 +159,8 @@ def test_frames_unseen_after_a_short_dip_do_not_lengthen_it() -> None:
 
 
 def test_live_and_verdict_are_the_same_runs() -> None:
-    """The current run, read at every frame, never exceeds the final best, and reaches it."""
+    """The current run, read at every frame, never exceeds the final best, and reaches it but for the first
+    moments of the lowering, which cannot be told from a hold until the leg has come down further."""
     tracker = HoldTracker(RULES)
     profile = rep(3.0, sway_deg=2.0)
     seen = 0.0
@@ -168,7 +169,7 @@ def test_live_and_verdict_are_the_same_runs() -> None:
         seen = max(seen, tracker.current_s)
     tracker.flush()
     assert seen <= tracker.best_s + 1e-9
-    assert seen >= tracker.best_s - 0.05
+    assert seen >= tracker.best_s - 0.25
 
 
 @given(hold_s=st.floats(0.0, 6.0), sway=st.floats(0.0, 2.0), hz=st.floats(0.3, 8.0),
@@ -177,6 +178,69 @@ def test_live_and_verdict_are_the_same_runs() -> None:
 def test_the_measured_hold_follows_the_drawn_one(hold_s: float, sway: float, hz: float, fps: int) -> None:
     tracker = measure(rep(hold_s, sway_deg=sway, sway_hz=hz), duration_s=hold_s + 4.5, fps=fps)
     assert hold_s - 0.15 <= tracker.best_s <= hold_s + SLOW_ENDS_S + 1.5 / fps
+
+
+def slow_top(pause_s: float, *, rise_s: float = 2.8, lower_s: float = 4.0, peak_deg: float = 28.0,
+             sway_deg: float = 0.0, sway_hz: float = 0.5, sag_deg_s: float = 0.0) -> Profile:
+    """A weak leg's rep (held-out 2525/00): a slow minimum-jerk rise, a pause of ``pause_s``, a slow lowering."""
+    return rep(pause_s, rise_s=rise_s, lower_s=lower_s, peak_deg=peak_deg, sway_deg=sway_deg, sway_hz=sway_hz,
+               sag_deg_s=sag_deg_s, t0_s=1.0)
+
+
+@pytest.mark.parametrize(("rise_s", "pause_s", "lower_s"), [(2.8, 0.2, 4.0), (2.0, 0.3, 3.5), (2.8, 0.5, 3.0)])
+def test_a_slow_rise_and_lowering_with_no_hold_between_is_no_hold(rise_s: float, pause_s: float,
+                                                                     lower_s: float) -> None:
+    """The slow end of the rise, the pause and the slow start of the lowering are each under the speed limit,
+    together over 2 s; the leg was still for the pause alone. The lowering's start is the lowering."""
+    profile = slow_top(pause_s, rise_s=rise_s, lower_s=lower_s)
+    tracker = measure(profile, 10.0)
+    assert tracker.best_s < 2.0, f"measured {tracker.best_s:.2f} s of a {pause_s} s pause"
+    reps = count(get_exercise("side-leg-raise"),
+                 frames(get_exercise("side-leg-raise"), sampled(lambda t: {"left": profile(t), "right": 3.0}, 11.0)))
+    assert [(r.side, r.counted, r.faults) for r in reps] == [("left", False, ("hold_too_short",))]
+
+
+@pytest.mark.parametrize(("name", "profile"), [
+    ("steady", slow_top(2.5)),
+    ("sway ±2° at 0.5 Hz", slow_top(2.5, peak_deg=30.0, sway_deg=2.0)),
+    ("sag 2°/s", slow_top(2.5, peak_deg=30.0, sag_deg_s=2.0)),
+])
+def test_the_same_slow_rep_held_for_2_5_s_is_held(name: str, profile: Profile) -> None:
+    tracker = measure(profile, 12.0)
+    assert 2.5 - 0.1 <= tracker.best_s <= 2.5 + SLOW_ENDS_S + 0.6, f"{name}: measured {tracker.best_s:.2f} s"
+
+
+def test_a_steady_hold_is_confirmed_on_screen_as_it_happens() -> None:
+    """The screen waits for a lowering to show itself only while the leg is going down: a still leg's 2 s
+    are shown ``window_s / 2`` after they are over, as before the hold's end was taken back to its lowering."""
+    tracker = HoldTracker(RULES)
+    profile = rep(4.0)  # still from 1.8 s
+    shown_at = None
+    for k in range(300):
+        t_ms = round(k * 1000 / 30)
+        tracker.add(t_ms, profile(k / 30))
+        if shown_at is None and tracker.current_s >= 2.0:
+            shown_at = t_ms / 1000
+    assert shown_at is not None
+    assert shown_at <= 1.8 + 2.0 + RULES.window_s / 2 + 0.1
+
+
+@given(hold_s=st.floats(0.0, 4.0), rise_s=st.floats(0.3, 3.0), lower_s=st.floats(0.3, 5.0),
+       sway=st.floats(0.0, 2.5), hz=st.floats(0.3, 8.0), sag=st.floats(0.0, 4.0),
+       fps=st.sampled_from([15, 24, 30, 60]))
+@settings(max_examples=80, deadline=None)
+def test_the_screen_never_shows_more_hold_than_the_verdict_gives(hold_s: float, rise_s: float, lower_s: float,
+                                                                 sway: float, hz: float, sag: float,
+                                                                 fps: int) -> None:
+    """Whatever the motion, the run shown at any frame is never longer than the longest the verdict keeps."""
+    profile = rep(hold_s, rise_s=rise_s, lower_s=lower_s, sway_deg=sway, sway_hz=hz, sag_deg_s=sag)
+    tracker = HoldTracker(RULES)
+    shown = 0.0
+    for k in range(int((hold_s + rise_s + lower_s + 2.0) * fps)):
+        tracker.add(round(k * 1000 / fps), profile(k / fps))
+        shown = max(shown, tracker.current_s)
+    tracker.flush()
+    assert shown <= tracker.best_s + 1e-9
 
 
 # -- live and the report, on every shipped sample (committed recordings, no model) -------------------------

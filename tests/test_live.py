@@ -552,10 +552,14 @@ class DroppedRun:
     dropped: frozenset[int]
     seen_ms: np.ndarray  # timestamps of the frames the loop got
     timeline: list[tuple[int, dict[Side, float]]]
+    delay_ms: float  # the engine's look-ahead (RepCounter.delay_s)
 
     def ring(self, rep: RepRecord) -> tuple[float, int]:
-        """The live hold timer's highest value on the rep's side during the rep, and when (ms)."""
-        during = [(holds[rep.side], t) for t, holds in self.timeline if rep.start_s * 1000 <= t <= rep.end_s * 1000]
+        """The live hold timer's highest value on the rep's side during the rep, and when (ms). The timeline is
+        by the newest frame's time, and the engine decides each frame ``delay_ms`` after it: the rep's last
+        states are shown that much after it ended."""
+        end_ms = rep.end_s * 1000 + self.delay_ms
+        during = [(holds[rep.side], t) for t, holds in self.timeline if rep.start_s * 1000 <= t <= end_ms]
         return max(during, default=(0.0, 0))
 
     def gap_near_ms(self, *times_ms: float) -> float:
@@ -579,7 +583,7 @@ def _live_with_drops(name: str, pattern: str) -> DroppedRun:
     window.loop = loop
     result = loop.run()
     seen = a.rec.track.timestamp_ms[~np.isin(a.rec.track.frame, sorted(dropped))]
-    return DroppedRun(result, dropped, seen, window.timeline)
+    return DroppedRun(result, dropped, seen, window.timeline, a.spec.drive.dip_fill_s * 1000)
 
 
 DROP_CASES = [pytest.param(name, pattern, id=f"{name}-{pattern}") for pattern in DROPS for name in SAMPLE_NAMES]
@@ -622,7 +626,7 @@ def _hold_tolerance_s(run: DroppedRun, rep: RepRecord, frame_ms: float) -> float
     inside = run.seen_ms[(run.seen_ms >= rep.start_s * 1000) & (run.seen_ms <= rep.end_s * 1000)]
     period = float(np.median(np.diff(inside))) if inside.size > 1 else frame_ms
     return (max(2 * (gap - frame_ms), period - frame_ms) + frame_ms + _slope_shift_ms(gap, frame_ms)
-            + _fill_shift_ms(gap, frame_ms)) / 1000 + ROUNDING_S
+            + _fill_shift_ms(gap, frame_ms) + _descent_shift_ms(gap, frame_ms)) / 1000 + ROUNDING_S
 
 
 def _slope_shift_ms(gap_ms: float, frame_ms: float) -> float:
@@ -630,6 +634,13 @@ def _slope_shift_ms(gap_ms: float, frame_ms: float) -> float:
     gap inside that window near the hold's end, the slope there is estimated from the frames on one side of
     it, which can move where a smooth lowering first reads as deliberate by up to half the gap."""
     return (gap_ms - frame_ms) / 2
+
+
+def _descent_shift_ms(gap_ms: float, frame_ms: float) -> float:
+    """A hold that ends on a lowering ends where the lowering began (exercises/hold.py): the earliest frame seen
+    from which the leg came down fast enough on average. With frames missing near it, that frame, and the
+    average measured from it, lie up to the gap minus one frame further along."""
+    return gap_ms - frame_ms
 
 
 def _fill_shift_ms(gap_ms: float, frame_ms: float) -> float:
@@ -643,8 +654,8 @@ def _ring_tolerance_s(run: DroppedRun, start_ms: float, end_ms: float, frame_ms:
     """The live hold timer runs from the first frame at the target to the last one still held: the same
     argument as for ``hold_s``, without the period term."""
     gap = max(frame_ms, run.gap_near_ms(start_ms, end_ms))
-    return (2 * (gap - frame_ms) + frame_ms + _slope_shift_ms(gap, frame_ms) + _fill_shift_ms(gap, frame_ms)) / 1000 \
-        + ROUNDING_S
+    return (2 * (gap - frame_ms) + frame_ms + _slope_shift_ms(gap, frame_ms) + _fill_shift_ms(gap, frame_ms)
+            + _descent_shift_ms(gap, frame_ms)) / 1000 + ROUNDING_S
 
 
 def _glitch_partly_unseen(name: str, rep: RepRecord, run: DroppedRun) -> bool:

@@ -317,9 +317,9 @@ class RepCounter:
             attempt = self._attempts[track]
             if attempt is not None and attempt.hold.times_ms:
                 if attempt.rest_since_ms is not None:  # already back at rest, just not confirmed yet
-                    events.append(self._close(track, attempt, attempt.rest_since_ms))
+                    events.extend(self._close(track, attempt, attempt.rest_since_ms))
                 else:
-                    events.append(self._close(track, attempt, attempt.hold.times_ms[-1], fault="incomplete"))
+                    events.extend(self._close(track, attempt, attempt.hold.times_ms[-1], fault="incomplete"))
         return events
 
     def reset(self) -> None:
@@ -446,11 +446,11 @@ class RepCounter:
         if not math.isfinite(value):
             if attempt is not None and t - attempt.last_seen_ms > d.max_gap_s * 1000:
                 if attempt.rest_since_ms is not None:  # it was back at rest when it went out of sight
-                    return [self._close(track, attempt, attempt.rest_since_ms)]
+                    return self._close(track, attempt, attempt.rest_since_ms)
                 if self._ends_behind_chair and self._went_down_unseen(attempt):
-                    return [self._close(track, attempt, attempt.last_seen_ms, ended_unseen=True)]
+                    return self._close(track, attempt, attempt.last_seen_ms, ended_unseen=True)
                 what = "your legs" if track == "both" else f"your {track} leg"
-                return [self._close(track, attempt, attempt.last_seen_ms, fault="lost_sight"),
+                return [*self._close(track, attempt, attempt.last_seen_ms, fault="lost_sight"),
                         RepEvent(EventKind.ATTEMPT_DROPPED, track, t, message=f"Lost sight of {what}")]
             return []
 
@@ -477,13 +477,13 @@ class RepCounter:
                 if attempt.rest_since_ms - attempt.start_ms < MIN_ATTEMPT_S * 1000:
                     self._back_at_rest(track)  # a glitch, not a lift
                 else:
-                    events.append(self._close(track, attempt, attempt.rest_since_ms))
+                    events.extend(self._close(track, attempt, attempt.rest_since_ms))
                 self._learn_rest(track, t, value)
                 return events
         else:
             attempt.rest_since_ms = None
         if t - attempt.start_ms > MAX_ATTEMPT_S * 1000:
-            return [self._close(track, attempt, t, fault="incomplete"),
+            return [*self._close(track, attempt, t, fault="incomplete"),
                     RepEvent(EventKind.ATTEMPT_DROPPED, track, t, message="Rest your leg")]
 
         hold = attempt.hold
@@ -494,8 +494,12 @@ class RepCounter:
             st.phase = Phase.HOLDING
         elif st.phase == Phase.HOLDING or (attempt.reached and value < attempt.target):
             st.phase = Phase.LOWERING
-        st.hold_s = hold.current_s
-        if not attempt.hold_done and st.hold_s >= self.spec.min_hold_s(track):
+        # the ring: the hold going on, as far as confirmed; while lowering, the longest held (the run that just
+        # ended is final then, and may be longer than the screen could confirm while the leg was going down)
+        st.hold_s = hold.current_s if hold.current is not None or st.phase != Phase.LOWERING else hold.best_s
+        # the longest hold so far, as far as confirmed (a run that has ended, or the current one up to what
+        # a lowering to come can no longer take back): what the verdict will count at the least
+        if not attempt.hold_done and hold.best_s >= self.spec.min_hold_s(track):
             attempt.hold_done = True
             events.append(RepEvent(EventKind.HOLD_COMPLETE, track, t))
         events.extend(self._live_rules(track, attempt, t))
@@ -531,7 +535,7 @@ class RepCounter:
         if attempt.rest_since_ms is None:
             attempt.rest_since_ms = t
         if t - attempt.rest_since_ms >= self.spec.drive.rest_confirm_s * 1000:
-            return [self._close(track, attempt, attempt.rest_since_ms)]
+            return self._close(track, attempt, attempt.rest_since_ms)
         return []
 
     def _gates_pass(self, track: Track, frame: FeatureFrame) -> bool:
@@ -550,7 +554,8 @@ class RepCounter:
         rest = self._rest[track]
         target = self._target_signed(track)
         rules = HoldRules(target=target, hysteresis=d.hysteresis, move_speed_per_s=d.hold_max_speed_per_s,
-                          window_s=d.hold_window_s, grace_s=d.hold_grace_s, max_gap_s=d.max_gap_s)
+                          window_s=d.hold_window_s, grace_s=d.hold_grace_s, max_gap_s=d.max_gap_s,
+                          descent_window_s=d.hold_descent_window_s, descent_share=DESCENT_SPEED_SHARE)
         start = self._start_signed(track)
         attempt = _Attempt(start_ms=frame.timestamp_ms, hold=HoldTracker(rules), last_seen_ms=frame.timestamp_ms,
                            rest_level=self._rest_median[track] if rest else self._sign * self.rest_level(track),
@@ -595,9 +600,11 @@ class RepCounter:
 
     # -- the verdict ----------------------------------------------------------------------------------
     def _close(self, track: Track, attempt: _Attempt, t_end: int, fault: str | None = None,
-               ended_unseen: bool = False) -> RepEvent:
+               ended_unseen: bool = False) -> list[RepEvent]:
         """The verdict on an attempt; ``fault`` (``incomplete``, ``lost_sight``) when it did not end at rest;
-        ``ended_unseen`` when it was last seen on the way down and taken to be back at rest."""
+        ``ended_unseen`` when it was last seen on the way down and taken to be back at rest. A counted rep
+        whose hold was confirmed only now (its run ended as the attempt did) gets its "hold complete" first,
+        so that the screen says it for every rep the report counts."""
         d = self.spec.drive
         hold = attempt.hold
         hold.flush()
@@ -655,7 +662,10 @@ class RepCounter:
         st.attempts += 1
         st.counted += int(counted)
         self._back_at_rest(track)
-        return RepEvent(EventKind.REP_FINISHED, track, t_end, rep=rep)
+        finished = RepEvent(EventKind.REP_FINISHED, track, t_end, rep=rep)
+        if counted and not attempt.hold_done:
+            return [RepEvent(EventKind.HOLD_COMPLETE, track, t_end), finished]
+        return [finished]
 
     def _back_at_rest(self, track: Track) -> None:
         """No attempt open on ``track`` any more (closed with a verdict, or dropped as a glitch)."""

@@ -87,6 +87,9 @@ class DriveSpec(_Frozen):
         description="held only while the drive moves slower than this per second (not lifted or lowered on "
         "purpose); above natural sway and tremor")
     hold_grace_s: float = Field(0.25, ge=0, le=2, description="a dip shorter than this does not end the hold")
+    hold_descent_window_s: float = Field(
+        1.0, ge=0, le=3, description="a hold that ends on a lowering ends where the lowering began, looked for "
+        "this far back from the hold's last held frame (its first degrees are slower than hold_max_speed); 0: off")
     min_lower_s: float = Field(0.0, ge=0, le=30, description="lowering faster than this is lowered_too_fast")
     rest_confirm_s: float = Field(0.15, ge=0, le=2, description="back at rest only after staying there this long")
     hold_window_s: float = Field(
