@@ -57,7 +57,7 @@ from conftest import committed_landmarks
 from posecount.display import KEY_ESC, KEY_SPACE, KEY_TAB, WINDOW_TITLE, NullWindow
 from posecount.errors import InputError
 from posecount.exercises import builtin_exercises, get_exercise
-from posecount.exercises.engine import RepRecord
+from posecount.exercises.engine import RepCounter, RepRecord
 from posecount.exercises.spec import ExerciseSpec, Side
 from posecount.live import (
     SKIPPED_WARN_FRACTION,
@@ -583,7 +583,7 @@ def _live_with_drops(name: str, pattern: str) -> DroppedRun:
     window.loop = loop
     result = loop.run()
     seen = a.rec.track.timestamp_ms[~np.isin(a.rec.track.frame, sorted(dropped))]
-    return DroppedRun(result, dropped, seen, window.timeline, a.spec.drive.dip_fill_s * 1000)
+    return DroppedRun(result, dropped, seen, window.timeline, RepCounter(a.spec).delay_s * 1000)
 
 
 DROP_CASES = [pytest.param(name, pattern, id=f"{name}-{pattern}") for pattern in DROPS for name in SAMPLE_NAMES]

@@ -490,13 +490,17 @@ class RepCounter:
         if hold.reached and not attempt.reached:
             attempt.reached = True
             events.append(RepEvent(EventKind.TARGET_REACHED, track, t))
-        if hold.current is not None:
+        run = hold.current
+        if run is not None:
             st.phase = Phase.HOLDING
         elif st.phase == Phase.HOLDING or (attempt.reached and value < attempt.target):
             st.phase = Phase.LOWERING
         # the ring: the hold going on, as far as confirmed; while lowering, the longest held (the run that just
         # ended is final then, and may be longer than the screen could confirm while the leg was going down)
-        st.hold_s = hold.current_s if hold.current is not None or st.phase != Phase.LOWERING else hold.best_s
+        if run is not None:
+            st.hold_s = run.duration_s
+        else:
+            st.hold_s = hold.best_s if st.phase == Phase.LOWERING else 0.0
         # the longest hold so far, as far as confirmed (a run that has ended, or the current one up to what
         # a lowering to come can no longer take back): what the verdict will count at the least
         if not attempt.hold_done and hold.best_s >= self.spec.min_hold_s(track):

@@ -144,7 +144,7 @@ class HoldTracker:
         """Decide every remaining frame (the attempt is over: its windows are cut at the end)."""
         while self._decided < len(self._t):
             self._decide(self._decided)
-        self._end_run()
+        self._keep_ended()
 
     # -- output -----------------------------------------------------------------------------------------
     @property
@@ -213,12 +213,12 @@ class HoldTracker:
                 first, last = self._run
                 since_ms = gap_ms if self._dip_since is not None and not self._dip_low else t - self._t[last]
                 if since_ms > r.max_gap_s * 1000:
-                    self._end_run()
+                    self._keep_ended()
                     self._run, self._cut = (i, i), None
                 elif self._bridges(t, a, level, first, i):
                     self._run = (first, i)
                 else:  # e.g. the slow bottom of a deep sway; joined again below once the leg is back up
-                    self._end_run()
+                    self._keep_ended()
                     self._run, self._cut = (i, i), self._cut or (first, self._held_value)
             else:
                 self._run, self._cut = (i, i), None
@@ -236,7 +236,7 @@ class HoldTracker:
                 self._dip_low = True
                 self._keep_ended()  # a run held again after this must rise first: its end cannot come earlier
             if self._dip_low and t - self._dip_since > r.grace_s * 1000:
-                self._end_run()
+                self._keep_ended()
                 self._run, self._cut = None, None
                 self._dip_since = None
                 self._dip_low = False
@@ -308,13 +308,10 @@ class HoldTracker:
         self._confirmed = (first, k)
         self._keep(HoldRun(first, k, self._t[first], self._t[k], self.period_ms))
 
-    def _end_run(self) -> None:
-        """The current run is over (or the attempt is): its end is known, so its length is final."""
-        self._keep_ended()
-
     def _keep_ended(self) -> None:
-        """Keep the current run as if it ended at its last held sample: it has, or (once the leg has gone under
-        the level) whatever follows must rise from under it, so no descent to come reaches back past it."""
+        """Keep the current run as if it ended at its last held sample: it has (the run is over, or the attempt
+        is), or (once the leg has gone under the level) whatever follows must rise from under it, so no descent
+        to come reaches back past it."""
         if self._run is not None:
             first, last = self._run
             end = self._descent_end(first, last)
