@@ -25,6 +25,14 @@ CIELAB:
   reaches :attr:`~MotionSettings.min_support` (refined as the support-weighted mean angle over the ridge);
   NaN where no ray has enough support: a leg at rest does not differ from the scene at rest.
 
+**The thigh** is read alike, by a second fan from each hip over 0.25-0.5 leg lengths (the thigh, short of
+the knee): its direction from the hip (the same ridge), NaN where no thigh sticks out. A straight leg's
+thigh points where its foot does; a knee bent in the picture's plane puts the thigh further out than the
+hip-to-foot line, by half the knee's flexion where thigh and shank are equally long (as in adults:
+:data:`posecount.features.registry.KNEE_FROM_THIGH`). This is the knee read without the knee landmark,
+which behind a chair the model guesses and, over a low-contrast leg, straightens. A knee bent toward or
+away from the camera does not move the thigh sideways: it is not seen here (nor well by the model).
+
 Guards: a frame with much of the picture changed (the camera moved, the light changed) starts the scene
 afresh, as does a scene with no quiet frame for :attr:`~MotionSettings.stale_s` (a lift that "lasts" that
 long is a scene that changed). A leg angle further inward than -5 deg is the other leg's vacated place:
@@ -89,7 +97,8 @@ NAN = math.nan
 #: Bump whenever what either reader reads from the same frames changes: recordings kept by
 #: :mod:`posecount.posecache` that hold an older reader's angles stop being found.
 #: 2: a frame goes to the knee's scene at rest only where the model also reads both knees bent.
-READERS_VERSION = 2
+#: 3: the leg reader reads each thigh's direction too.
+READERS_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,7 @@ class MotionSettings(SceneSettings):
     quiet_deg: float = 8.0  # a frame is quiet when no leg reads further out than this (or none is found)
     theta_deg: tuple[float, float] = (-15.0, 85.0)  # the fan, outward from straight down
     reach: tuple[float, float] = (0.75, 1.05)  # the part of each ray read, in leg lengths from the hip
+    thigh_reach: tuple[float, float] = (0.25, 0.5)  # the thigh's fan: from a quarter of the leg to about the knee
     min_angle_deg: float = -5.0  # further inward: the other leg's vacated place, not this leg
     leg_samples: int = 90  # leg length: the median hip-to-ankle distance over this many frames
 
@@ -209,6 +219,8 @@ class _SceneMotion:
     fed with quiet frames), the change mask, its guards; :meth:`_read` reads the legs from the mask."""
 
     settings: MotionSettings | KneeMotionSettings
+    #: how many angles a frame gives; the first two (the legs) decide whether the frame is quiet
+    outputs: int = 2
 
     def __init__(self) -> None:
         self._quiet: deque[np.ndarray] = deque(maxlen=self.settings.background_frames)
@@ -221,7 +233,7 @@ class _SceneMotion:
         """The legs' angles in this frame; ``sample``: the frame's :meth:`sample`, when another reader has
         made it already (both readers sample alike: the same :class:`SceneSettings` step)."""
         s = self.settings
-        out = np.full(2, NAN, np.float32)
+        out = np.full(self.outputs, NAN, np.float32)
         step = sample.step if sample is not None else sample_step(image_bgr.shape, s)
         if not self._prepare(image_xy, step):
             return out
@@ -235,7 +247,7 @@ class _SceneMotion:
             self._restart(small, timestamp_ms)
             return out
         self._read(mask, image_xy, step, out)
-        quiet = not np.any(out > s.quiet_deg) and self._landmarks_quiet(image_xy)
+        quiet = not np.any(out[:2] > s.quiet_deg) and self._landmarks_quiet(image_xy)
         self._offer(small, timestamp_ms, quiet)
         if quiet:
             self._quiet_frame(image_xy)
@@ -255,7 +267,7 @@ class _SceneMotion:
         raise NotImplementedError
 
     def _read(self, mask: np.ndarray, image_xy: np.ndarray, step: int, out: np.ndarray) -> None:
-        """Each leg's angle from the change mask into ``out`` ([left, right], NaN where none)."""
+        """Each leg's angle from the change mask into ``out`` ([left, right, ...], NaN where none)."""
         raise NotImplementedError
 
     def _landmarks_quiet(self, image_xy: np.ndarray) -> bool:
@@ -294,19 +306,32 @@ class _SceneMotion:
         return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
 
 
+@dataclass(frozen=True)
+class MotionReading:
+    """One frame's readings from motion, ``[left, right]`` degrees each; None for a reader not run."""
+
+    legs: np.ndarray | None = None  # each leg's abduction (:class:`LegMotion`)
+    thighs: np.ndarray | None = None  # each thigh's direction from its hip, alike (:class:`LegMotion`)
+    knees: np.ndarray | None = None  # side-on, a seated knee's interior angle (:class:`KneeMotion`)
+
+
 def read_motion(legs: LegMotion | None, knees: KneeMotion | None, image_bgr: np.ndarray, image_xy: np.ndarray,
-                timestamp_ms: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+                timestamp_ms: int) -> MotionReading:
     """Each reader that runs (None: not asked for) on one frame, as ``posecount pose`` runs them: the frame
-    in CIELAB is made once for both when both run. ``(legs' angles, knees' angles)``, None for a reader not run."""
+    in CIELAB is made once for both when both run."""
     sample = legs.sample(image_bgr) if legs is not None and knees is not None else None
-    return (None if legs is None else legs(image_bgr, image_xy, timestamp_ms, sample),
-            None if knees is None else knees(image_bgr, image_xy, timestamp_ms, sample))
+    both = None if legs is None else legs(image_bgr, image_xy, timestamp_ms, sample)
+    return MotionReading(legs=None if both is None else both[:2], thighs=None if both is None else both[2:],
+                         knees=None if knees is None else knees(image_bgr, image_xy, timestamp_ms, sample))
 
 
 class LegMotion(_SceneMotion):
-    """Feed every frame (with the model's landmarks): each leg's abduction from motion, ``[left, right]``
-    degrees from straight down, positive away from the midline (as ``hip_abduction_deg``), NaN where no leg
-    sticks out. One instance per video or camera session: it learns that scene."""
+    """Feed every frame (with the model's landmarks): each leg's abduction from motion, then each thigh's
+    direction, ``[left leg, right leg, left thigh, right thigh]`` degrees from straight down, positive away
+    from the midline (as ``hip_abduction_deg``), NaN where no leg (thigh) sticks out. One instance per video
+    or camera session: it learns that scene."""
+
+    outputs = 4
 
     def __init__(self, settings: MotionSettings | None = None) -> None:
         self.settings: MotionSettings = settings or MotionSettings()
@@ -314,6 +339,7 @@ class LegMotion(_SceneMotion):
         self._legs: deque[float] = deque(maxlen=self.settings.leg_samples)
         self._leg_px = NAN
         self._fan = _Fan(self.settings.theta_deg, self.settings.reach)
+        self._thigh_fan = _Fan(self.settings.theta_deg, self.settings.thigh_reach)
 
     def _prepare(self, image_xy: np.ndarray, step: int) -> bool:
         self._leg_px = self._leg_length(image_xy) / step
@@ -326,7 +352,9 @@ class LegMotion(_SceneMotion):
     def _read(self, mask: np.ndarray, image_xy: np.ndarray, step: int, out: np.ndarray) -> None:
         for k, side in enumerate(("left", "right")):
             hip = image_xy[LEG[side][0]] / step
-            out[k] = self._angle(mask, hip, 1.0 if side == "left" else -1.0)
+            outward = 1.0 if side == "left" else -1.0
+            out[k] = self._angle(mask, hip, outward, self._fan)
+            out[2 + k] = self._angle(mask, hip, outward, self._thigh_fan)
 
     def _leg_length(self, image_xy: np.ndarray) -> float:
         for side in ("left", "right"):
@@ -336,10 +364,10 @@ class LegMotion(_SceneMotion):
                 self._legs.append(length)
         return statistics.median(self._legs) if self._legs else NAN
 
-    def _angle(self, mask: np.ndarray, hip: np.ndarray, outward: float) -> float:
+    def _angle(self, mask: np.ndarray, hip: np.ndarray, outward: float, fan: _Fan) -> float:
         if not np.all(np.isfinite(hip)):
             return NAN
-        theta, support = self._fan.support(mask, hip, outward, self._leg_px)
+        theta, support = fan.support(mask, hip, outward, self._leg_px)
         angle = _ridge_angle(theta, support, self.settings)
         return angle if angle >= self.settings.min_angle_deg else NAN
 

@@ -78,6 +78,8 @@ class Pose:
     leg_motion_deg: (2,) float32, the left and the right leg's abduction read from motion against the scene
                 at rest (:class:`posecount.motion.LegMotion`; NaN where no leg sticks out), or None when
                 the landmarker was not asked for it
+    thigh_motion_deg: (2,) float32, the left and the right thigh's direction from its hip read alike (NaN
+                where no thigh sticks out), or None when the landmarker was not asked for leg motion
     knee_motion_deg: (2,) float32, side-on and seated, the left and the right knee's interior angle read
                 from motion against the scene at rest (:class:`posecount.motion.KneeMotion`; NaN where no
                 shank sticks out; both legs read the same extended shank), or None when not asked for
@@ -90,6 +92,7 @@ class Pose:
     foot_axis_deg: np.ndarray | None = None
     leg_motion_deg: np.ndarray | None = None
     knee_motion_deg: np.ndarray | None = None
+    thigh_motion_deg: np.ndarray | None = None
 
     def visible(self, index: int, threshold: float = 0.5) -> bool:
         return bool(self.visibility[index] >= threshold)
@@ -214,9 +217,10 @@ class PoseEstimator:
         if self._foot_axes is not None and result.segmentation_masks:
             mask = result.segmentation_masks[0].numpy_view().reshape(h, w)  # confidence: cut at 0.5 near the feet
             feet = self._foot_axes(mask, image_xy)
-        motion, knees = self._read_motion(self._leg_motion, self._knee_motion, image_bgr, image_xy, ts)
+        motion = self._read_motion(self._leg_motion, self._knee_motion, image_bgr, image_xy, ts)
         return Pose(image_xy=image_xy, world_xyz=world_xyz, visibility=visibility, presence=presence,
-                    foot_axis_deg=feet, leg_motion_deg=motion, knee_motion_deg=knees)
+                    foot_axis_deg=feet, leg_motion_deg=motion.legs, knee_motion_deg=motion.knees,
+                    thigh_motion_deg=motion.thighs)
 
     def close(self) -> None:
         self._landmarker.close()

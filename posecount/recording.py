@@ -21,6 +21,9 @@ leg_motion_deg     (N, 2) float32     only when recorded with leg motion (as ``p
                                       records): the left and the right leg's abduction read from motion
                                       against the scene at rest, degrees (NaN where no leg sticks out;
                                       see :mod:`posecount.motion`)
+thigh_motion_deg   (N, 2) float32     with leg motion: the left and the right thigh's direction from its
+                                      hip, read alike (degrees from straight down, outward positive; NaN
+                                      where no thigh sticks out; absent from recordings made before it)
 knee_motion_deg    (N, 2) float32     only when recorded with knee motion (as ``posecount pose`` always
                                       records): side-on, seated, the left and the right knee's interior
                                       angle read from motion against the scene at rest, degrees (NaN
@@ -33,14 +36,16 @@ A *compact* file (``save_npz(path, compact=True)``; how the samples' recordings 
 ``frame``, ``timestamp_ms``, ``detected``, ``landmark_names`` and ``source``, and for the detected frames
 only, as integer steps from the previous detected frame (which compress about three times better):
 ``image_xy_dpx`` (1/10 px), ``world_xyz_mm`` (1 mm), ``visibility_e3`` and ``presence_e3`` (1/1000);
-``foot_axis_deg``, ``leg_motion_deg`` and ``knee_motion_deg``, when there are, are kept as they are.
+``foot_axis_deg``, ``leg_motion_deg``, ``thigh_motion_deg`` and ``knee_motion_deg``, when there are, are kept
+as they are.
 :meth:`PoseTrack.load` reads both kinds.
 
 ``landmarks.csv``: one row per frame, ``frame, t_s, detected``, then for every landmark NAME the columns
 ``NAME_x_px, NAME_y_px, NAME_wx_m, NAME_wy_m, NAME_wz_m, NAME_visibility`` (empty where not detected);
 recorded with the silhouette, then ``left_foot_axis_deg, right_foot_axis_deg`` (empty where not found);
 recorded with leg motion, then ``left_leg_motion_deg, right_leg_motion_deg`` (empty where none);
-recorded with knee motion, then ``left_knee_motion_deg, right_knee_motion_deg`` (empty where none).
+recorded with knee motion, then ``left_knee_motion_deg, right_knee_motion_deg`` (empty where none);
+recorded with leg motion, last ``left_thigh_motion_deg, right_thigh_motion_deg`` (empty where none).
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class PoseTrack:
     foot_axis_deg: np.ndarray | None = None  # (N, 2), recorded with the silhouette only
     leg_motion_deg: np.ndarray | None = None  # (N, 2), recorded with leg motion only
     knee_motion_deg: np.ndarray | None = None  # (N, 2), recorded with knee motion only
+    thigh_motion_deg: np.ndarray | None = None  # (N, 2), recorded with leg motion only
 
     def __len__(self) -> int:
         return int(self.frame.shape[0])
@@ -84,7 +90,9 @@ class PoseTrack:
         feet = None if self.foot_axis_deg is None else self.foot_axis_deg[i]
         motion = None if self.leg_motion_deg is None else self.leg_motion_deg[i]
         knees = None if self.knee_motion_deg is None else self.knee_motion_deg[i]
-        return Pose(self.image_xy[i], self.world_xyz[i], self.visibility[i], self.presence[i], feet, motion, knees)
+        thighs = None if self.thigh_motion_deg is None else self.thigh_motion_deg[i]
+        return Pose(self.image_xy[i], self.world_xyz[i], self.visibility[i], self.presence[i], feet, motion, knees,
+                    thighs)
 
     def __iter__(self) -> Iterator[tuple[int, int, Pose | None]]:
         """(frame index, timestamp_ms, pose or None) for every frame."""
@@ -160,7 +168,7 @@ class PoseTrack:
 
 
 #: Optional per-leg arrays (N, 2), stored as they are in both formats.
-_PER_LEG = ("foot_axis_deg", "leg_motion_deg", "knee_motion_deg")
+_PER_LEG = ("foot_axis_deg", "leg_motion_deg", "knee_motion_deg", "thigh_motion_deg")
 
 #: The compact format's arrays: (PoseTrack field, unit suffix, steps per unit of the field).
 _COMPACT: tuple[tuple[str, str, int], ...] = (("image_xy", "dpx", 10), ("world_xyz", "mm", 1000),
@@ -187,8 +195,8 @@ def _info_dict(info: SourceInfo) -> dict[str, object]:
 
 class PoseRecorder:
     """Collects per-frame poses into a :class:`PoseTrack`; with ``silhouette`` (``leg_motion``,
-    ``knee_motion``: the landmarker read it) the track has ``foot_axis_deg`` (``leg_motion_deg``,
-    ``knee_motion_deg``) even if no frame had a person."""
+    ``knee_motion``: the landmarker read it) the track has ``foot_axis_deg`` (``leg_motion_deg`` and
+    ``thigh_motion_deg``, ``knee_motion_deg``) even if no frame had a person."""
 
     def __init__(self, source: SourceInfo, silhouette: bool = False, leg_motion: bool = False,
                  knee_motion: bool = False) -> None:
@@ -215,7 +223,7 @@ class PoseRecorder:
         per_leg = {name: None if not (asked or any(pose is not None and getattr(pose, name) is not None
                                                    for pose in self._poses)) else np.full((n, 2), np.nan, np.float32)
                    for name, asked in (("foot_axis_deg", self.silhouette), ("leg_motion_deg", self.leg_motion),
-                                       ("knee_motion_deg", self.knee_motion))}
+                                       ("knee_motion_deg", self.knee_motion), ("thigh_motion_deg", self.leg_motion))}
         for i, pose in enumerate(self._poses):
             if pose is not None:
                 detected[i] = True
@@ -226,4 +234,5 @@ class PoseRecorder:
         info = SourceInfo(path=self.source.path, fps=self.source.fps, frames=n, width=self.source.width,
                           height=self.source.height)
         return PoseTrack(info, np.array(self._frames, np.int64), np.array(self._ts, np.int64), detected, xy, world,
-                         vis, pres, per_leg["foot_axis_deg"], per_leg["leg_motion_deg"], per_leg["knee_motion_deg"])
+                         vis, pres, per_leg["foot_axis_deg"], per_leg["leg_motion_deg"], per_leg["knee_motion_deg"],
+                         per_leg["thigh_motion_deg"])

@@ -135,14 +135,15 @@ def unswap_legs(pose: Pose, previous: Pose | None) -> Pose:
     feet = pose.foot_axis_deg
     if feet is not None and order[LM.LEFT_ANKLE] == LM.RIGHT_ANKLE:  # each foot was found at its ankle
         feet = feet[::-1].copy()
-    motion = pose.leg_motion_deg
-    if motion is not None and order[LM.LEFT_HIP] == LM.RIGHT_HIP:  # read outward from hips that were mislabelled
-        motion = np.full(2, np.nan, np.float32)
+    motion, thighs = pose.leg_motion_deg, pose.thigh_motion_deg
+    if order[LM.LEFT_HIP] == LM.RIGHT_HIP:  # read outward from hips that were mislabelled
+        motion = None if motion is None else np.full(2, np.nan, np.float32)
+        thighs = None if thighs is None else np.full(2, np.nan, np.float32)
     # The knees' motion is kept as it is: side-on both legs' fans see the same extended shank, so it says
     # how far *a* knee is extended, whatever the labels (the extractor takes it for either leg).
     return Pose(image_xy=pose.image_xy[order], world_xyz=pose.world_xyz[order],
                 visibility=pose.visibility[order], presence=pose.presence[order], foot_axis_deg=feet,
-                leg_motion_deg=motion, knee_motion_deg=pose.knee_motion_deg)
+                leg_motion_deg=motion, knee_motion_deg=pose.knee_motion_deg, thigh_motion_deg=thighs)
 
 
 class PoseSmoother:

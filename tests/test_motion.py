@@ -18,6 +18,7 @@ import pytest
 from conftest import REALISTIC
 
 from posecount.exercises import get_exercise
+from posecount.features.registry import knee_flexion_from_motion_deg
 from posecount.motion import LegMotion
 from posecount.pipeline import replay_track
 from posecount.pose import LEG, NUM_LANDMARKS
@@ -48,15 +49,20 @@ def _landmarks(angles: dict[str, float]) -> np.ndarray:
 _NOISE = np.random.default_rng(0).normal(0, 2.0, (6, H, W, 3)).astype(np.float32)
 
 
-def _frame(rng: np.random.Generator, angles: dict[str, float], light: float = 1.0) -> np.ndarray:
-    """A wall and a floor, the legs (the person faces the camera), a chair back hiding the legs' upper half,
-    sensor noise."""
+def _frame(rng: np.random.Generator, angles: dict[str, float], light: float = 1.0,
+           knee_flexion_deg: dict[str, float] | None = None) -> np.ndarray:
+    """A wall and a floor, the legs (the person faces the camera; a bent knee points up and out, thigh and
+    shank equally long), a chair back hiding the legs' upper half, sensor noise."""
     img = np.full((H, W, 3), (150, 140, 170), np.uint8)
     img[150:] = (120, 110, 200)
-    xy = _landmarks(angles)
-    for side in ("left", "right"):
-        hip, _, ankle, _, _ = LEG[side]
-        cv2.line(img, tuple(int(v) for v in xy[hip]), tuple(int(v) for v in xy[ankle]), (60, 120, 200), 13)
+    for side, outward in (("left", 1.0), ("right", -1.0)):
+        flex = math.radians((knee_flexion_deg or {}).get(side, 0.0))
+        a = math.radians(angles[side])
+        hip = np.array(HIPS[side])
+        ankle = hip + LEG_PX * math.cos(flex / 2) * np.array([outward * math.sin(a), math.cos(a)])
+        knee = hip + LEG_PX / 2 * np.array([outward * math.sin(a + flex / 2), math.cos(a + flex / 2)])
+        for p, q in ((hip, knee), (knee, ankle)):
+            cv2.line(img, tuple(int(v) for v in p), tuple(int(v) for v in q), (60, 120, 200), 13)
     cv2.rectangle(img, (135, 90), (185, 165), (40, 70, 110), -1)
     return np.clip((img + _NOISE[rng.integers(len(_NOISE))]) * light, 0, 255).astype(np.uint8)
 
@@ -80,9 +86,28 @@ def test_a_lifted_leg_is_read_at_its_drawn_angle_and_a_resting_one_not_at_all(li
     readings = _run(motion, rng, [(2.0, rest), (3.0, {"left": lift_deg, "right": 2.0}), (2.0, rest)])
     held = np.array(readings[60:150])
     assert np.all(np.abs(held[:, 0] - lift_deg) <= 3.0), held[:, 0]
-    assert np.all(np.isnan(held[:, 1]))  # the standing leg did not move
+    assert np.all(np.isnan(held[:, [1, 3]]))  # the standing leg (and its thigh) did not move
     after = np.array(readings[160:])
     assert np.all(np.isnan(after))  # back at rest: nothing sticks out
+
+
+@pytest.mark.parametrize(("lift_deg", "flexion_deg"), [(25.0, 0.0), (30.0, 0.0), (40.0, 0.0), (25.0, 10.0),
+                                                       (30.0, 25.0), (30.0, 35.0), (40.0, 45.0)])
+def test_a_lifted_legs_knee_is_read_from_its_thighs_motion(lift_deg: float, flexion_deg: float) -> None:
+    """The thigh sticks out further than the hip-to-foot line by half the knee's flexion: the knee read from
+    the motion is within 5 deg of the drawn one, the landmarks saying the leg hangs straight."""
+    rng = np.random.default_rng(5)
+    motion = LegMotion()
+    rest = {"left": 2.0, "right": 2.0}
+    lifted = {"left": lift_deg, "right": 2.0}
+    out = []
+    for k in range(150):
+        bent = 60 <= k < 120
+        image = _frame(rng, lifted if bent else rest, knee_flexion_deg={"left": flexion_deg} if bent else None)
+        out.append(motion(image, _landmarks(rest), round(k * 1000 / 30)))
+    held = np.array(out[70:120])
+    read = np.array([knee_flexion_from_motion_deg(leg, thigh) for leg, thigh in held[:, [0, 2]]])
+    assert np.all(np.abs(read - flexion_deg) <= 5.0), read
 
 
 def test_a_long_hold_never_becomes_the_scene() -> None:
@@ -127,7 +152,7 @@ def _sample() -> tuple[PoseTrack, MotionScript, dict]:
 def test_behind_a_solid_chair_the_motion_follows_the_drawn_leg() -> None:
     track, script, _ = _sample()
     motion = LegMotion()
-    readings = np.full((len(track), 2), np.nan)
+    readings = np.full((len(track), 4), np.nan)
     with VideoFileSource(REALISTIC / f"{SOLID}.mp4") as source:
         for frame in source:
             if track.detected[frame.index]:
@@ -136,12 +161,19 @@ def test_behind_a_solid_chair_the_motion_follows_the_drawn_leg() -> None:
                       for i in track.frame])
     lifted = drawn - script.stance_deg > 15
     resting = drawn - script.stance_deg < 5
+    legs, thighs = readings[:, :2], readings[:, 2:]
     assert lifted.sum() > 100
-    assert np.mean(np.abs(readings[lifted] - drawn[lifted]) <= 5.0) >= 0.95
-    assert not np.any(readings[resting] > script.stance_deg + 12)
+    assert np.mean(np.abs(legs[lifted] - drawn[lifted]) <= 5.0) >= 0.95
+    assert not np.any(legs[resting] > script.stance_deg + 12)
+    # the straight knees (drawn 0 deg) read from the thighs' motion wherever the leg is out 20 deg: the chair hides
+    # the thigh's inner part, so they read a little bent (~9 deg), but every frame well under knee_bent's 20 deg
+    out = legs >= 20.0
+    flexion = np.array([knee_flexion_from_motion_deg(a, b) for a, b in zip(legs[out], thighs[out], strict=True)])
+    assert out.sum() > 100 and flexion.max() < 15.0, np.percentile(flexion, [50, 90, 100])
     # the committed recording holds the same readings (made by `posecount pose` from the same frames)
-    assert track.leg_motion_deg is not None
-    np.testing.assert_allclose(track.leg_motion_deg, readings, atol=0.5)
+    assert track.leg_motion_deg is not None and track.thigh_motion_deg is not None
+    np.testing.assert_allclose(track.leg_motion_deg, legs, atol=0.5)
+    np.testing.assert_allclose(track.thigh_motion_deg, thighs, atol=0.5)
 
 
 def _leg_put_at_rest(track: PoseTrack, script: MotionScript, visibility_there: float = 0.5) -> PoseTrack:
@@ -200,7 +232,7 @@ def test_only_a_drive_read_from_motion_asks_for_it(tmp_path: Path, option: str, 
 
 
 @pytest.mark.parametrize("compact", [True, False])
-def test_a_recording_keeps_the_legs_motion(tmp_path: Path, compact: bool) -> None:
+def test_a_recording_keeps_the_legs_and_thighs_motion(tmp_path: Path, compact: bool) -> None:
     from posecount.pose import Pose
     from posecount.recording import PoseRecorder
     from posecount.sources import SourceInfo
@@ -209,16 +241,22 @@ def test_a_recording_keeps_the_legs_motion(tmp_path: Path, compact: bool) -> Non
     xy = _landmarks({"left": 2.0, "right": 2.0})
     z = np.zeros(NUM_LANDMARKS, np.float32)
     recorder.add(0, 0, Pose(xy, np.zeros((NUM_LANDMARKS, 3), np.float32), z + 1, z + 1,
-                            leg_motion_deg=np.array([31.5, np.nan], np.float32)))
+                            leg_motion_deg=np.array([31.5, np.nan], np.float32),
+                            thigh_motion_deg=np.array([44.5, np.nan], np.float32)))
     recorder.add(1, 33, None)
     recorder.add(2, 67, Pose(xy, np.zeros((NUM_LANDMARKS, 3), np.float32), z + 1, z + 1,
-                            leg_motion_deg=np.array([np.nan, np.nan], np.float32)))
+                            leg_motion_deg=np.array([np.nan, np.nan], np.float32),
+                            thigh_motion_deg=np.array([np.nan, np.nan], np.float32)))
     recorder.track().save_npz(tmp_path / "l.npz", compact=compact)
     back = PoseTrack.load(tmp_path / "l.npz")
     assert back.leg_motion_deg is not None
     np.testing.assert_array_equal(back.leg_motion_deg, [[31.5, np.nan], [np.nan, np.nan], [np.nan, np.nan]])
+    assert back.thigh_motion_deg is not None
+    np.testing.assert_array_equal(back.thigh_motion_deg, [[44.5, np.nan], [np.nan, np.nan], [np.nan, np.nan]])
     pose = back.pose(0)
     assert pose is not None and pose.leg_motion_deg is not None and pose.leg_motion_deg[0] == 31.5
+    assert pose.thigh_motion_deg is not None and pose.thigh_motion_deg[0] == 44.5
     back.save_csv(tmp_path / "l.csv")
     header, first = (tmp_path / "l.csv").read_text().splitlines()[:2]
-    assert header.endswith("left_leg_motion_deg,right_leg_motion_deg") and first.endswith(",31.5,")
+    assert header.endswith("left_leg_motion_deg,right_leg_motion_deg,left_thigh_motion_deg,right_thigh_motion_deg")
+    assert first.endswith(",31.5,,44.5,")

@@ -285,10 +285,12 @@ class ExerciseSpec(_Frozen):
 
     @property
     def needs_leg_motion(self) -> bool:
-        """Whether its drive can be read from the legs' motion too (:attr:`PoseOptions.leg_motion`)."""
+        """Whether its drive can be read from the legs' motion too, or a feature it reads from the thighs'
+        (:attr:`PoseOptions.leg_motion`)."""
         from posecount.features import registry  # the registry imports this module
 
-        return registry.FEATURES[self.drive.feature].leg_motion
+        return registry.FEATURES[self.drive.feature].leg_motion or any(
+            registry.FEATURES[name].thigh_motion for name in self.features_used())
 
     @property
     def needs_knee_motion(self) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 from posecount.exercises.engine import FeatureFrame
 from posecount.exercises.spec import SIDES, ExerciseSpec, Side
 from posecount.features import registry
-from posecount.features.registry import NAN, FeatureDef, FeatureState
+from posecount.features.registry import NAN, FeatureDef, FeatureState, knee_flexion_from_motion_deg
 from posecount.pose import LEG, LM, Pose
 
 
@@ -44,6 +44,11 @@ class ViewSettings:
     #: at rest from motion (held-out 808/16), where the model, sure of it (0.99), read its true 3°. Behind a
     #: solid chair back the lifted leg the model misplaces at rest is rated 0.3-0.7.
     leg_motion_max_visibility: float = 0.8
+    #: front-on, a feature read from a thigh's motion (the knee's flexion,
+    #: :func:`~posecount.features.registry.knee_flexion_from_motion_deg`) is read only while the leg's motion
+    #: reads it lifted at least this far: a thigh lifted less has not cleared its own place at rest (it is
+    #: about a sixth of the leg wide), and only its outer edge reads as changed, further out than its middle
+    thigh_motion_min_lift_deg: float = 20.0
     #: side-on, seated: a knee's motion against the scene at rest (posecount.motion.KneeMotion) stands in for
     #: the working leg's drive when it reads the knee straighter and the landmarks read the knee at least this
     #: open. At rest the motion reads nothing (held-out: 124 of 39 956 rest frames read over 120°, all in a
@@ -119,6 +124,7 @@ class FeatureExtractor:
         self._leg_features = [] if self._whole_body else [
             self._drive, *(f for f in used if f.per_side and f is not self._drive)]
         self._body_features = [f for f in used if not f.per_side]
+        self._thigh_features = [f for f in self._leg_features if f.thigh_motion]
         #: per side, the drive's landmarks (a leg is seen when they are in view) and each other leg feature's
         #: landmarks beyond those (it is measured when they are in view too)
         self._drive_landmarks = {s: self._drive.landmark_indices(s) for s in SIDES}
@@ -234,13 +240,21 @@ class FeatureExtractor:
     def _front_side(self, pose: Pose, side: Side) -> dict[str, float]:
         values = ({f.name: self._measure(pose, side, f) for f in self._leg_features} if self._leg_seen(pose, side)
                   else self._nan_side())
+        k = 0 if side == "left" else 1
+        if pose.leg_motion_deg is not None and pose.thigh_motion_deg is not None:
+            # The knee read from the lifted thigh's motion, where it sticks out plainly: preferred to the knee
+            # landmark, which behind a chair or over a low-contrast leg the model guesses (straightened or bent).
+            leg_deg, thigh_deg = float(pose.leg_motion_deg[k]), float(pose.thigh_motion_deg[k])
+            if leg_deg >= self.settings.thigh_motion_min_lift_deg and math.isfinite(thigh_deg):
+                for f in self._thigh_features:
+                    values[f.name] = knee_flexion_from_motion_deg(leg_deg, thigh_deg)
         ankle = LEG[side][2]
         if (self._drive.leg_motion and pose.leg_motion_deg is not None
                 and pose.visibility[ankle] < self.settings.leg_motion_max_visibility):
             # Behind a chair the model can put a lifted leg at rest, or not see it, and says it is unsure,
             # while the leg sticks out past the chair plainly: its motion against the scene at rest then
             # gives the drive (posecount.motion). It only ever raises the reading: at rest it finds nothing.
-            moved = float(pose.leg_motion_deg[0 if side == "left" else 1])
+            moved = float(pose.leg_motion_deg[k])
             if math.isfinite(moved) and not values[self._drive.name] >= moved:
                 values[self._drive.name] = moved
         return values

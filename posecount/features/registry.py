@@ -183,6 +183,26 @@ def knee_flexion_deg(pose: Pose, side: Side) -> float:
     return 180.0 - angle_at(xy[hip], xy[knee], xy[ankle])
 
 
+#: The knee's flexion over the angle at the hip between the thigh and the hip-to-foot line, for a leg bent in
+#: the picture's plane. With thigh and shank of length l the hip, knee and foot make an isosceles triangle, so
+#: that angle is half the flexion; adults' thigh and shank are equally long (0.245 and 0.246 of the stature,
+#: Drillis & Contini 1966).
+KNEE_FROM_THIGH = 2.0
+
+
+def knee_flexion_from_motion_deg(leg_motion_deg: float, thigh_motion_deg: float) -> float:
+    """Front view: how far the knee is bent, from the leg's and the thigh's directions read from motion
+    (:class:`posecount.motion.LegMotion`): :data:`KNEE_FROM_THIGH` times how much further out the thigh points
+    than the hip-to-foot line; 0 when it points no further out (a knee bends one way). NaN where either is.
+
+    Needs no knee landmark: behind a chair the model guesses the knee, and over a leg that stands out little
+    from the wall it straightens a bent one (held-out: drawn 28-43 deg, read 6-19 deg), while the thigh
+    sticking out past the chair is plain to see. Held-out side leg raises (drawn knees 0-42 deg): the
+    thigh's and the leg's motion read the flexion within ~5 deg of the drawing once the leg is lifted.
+    """
+    return max(0.0, KNEE_FROM_THIGH * (thigh_motion_deg - leg_motion_deg))
+
+
 def knee_angle_deg(pose: Pose, side: Side, thigh: SeatedThigh) -> float:
     """Side view, seated: the interior hip-knee-ankle angle of a seated leg, in degrees (180 = straight,
     ~90 = resting with the foot on the floor); unsigned.
@@ -569,6 +589,9 @@ class FeatureDef:
     leg_motion: as a drive it can also be read from the legs' motion (:attr:`Pose.leg_motion_deg`, asked for
                with :attr:`PoseOptions.leg_motion`), where that sees a leg further out than the landmarks
                (:class:`posecount.features.FeatureExtractor`)
+    thigh_motion: it can also be read from a lifted leg's and its thigh's motion (:attr:`Pose.thigh_motion_deg`,
+               with the leg motion), which the extractor prefers to the landmarks where it is read
+               (:func:`knee_flexion_from_motion_deg`)
     knee_motion: as a drive it can also be read from a seated knee's motion (:attr:`Pose.knee_motion_deg`,
                asked for with :attr:`PoseOptions.knee_motion`), where that sees a knee straighter than the
                landmarks (:class:`posecount.features.FeatureExtractor`)
@@ -589,6 +612,7 @@ class FeatureDef:
     silhouette: bool = False
     leg_motion: bool = False
     knee_motion: bool = False
+    thigh_motion: bool = False
     sure: tuple[str, ...] = ()
 
     def landmark_indices(self, side: Side | None = None) -> list[int]:
@@ -618,13 +642,15 @@ def _joint_indices(joints: tuple[str, ...], side: Side) -> list[int]:
 
 def _define(compute: Callable[..., float], unit: Unit, landmarks: tuple[str, ...], views: tuple[View, ...],
             bounds: tuple[float, float], state: type[FeatureState] | None = None, silhouette: bool = False,
-            leg_motion: bool = False, knee_motion: bool = False, sure: tuple[str, ...] = ()) -> FeatureDef:
+            leg_motion: bool = False, knee_motion: bool = False, sure: tuple[str, ...] = (),
+            thigh_motion: bool = False) -> FeatureDef:
     """A FeatureDef named after its function and documented by its docstring; per leg when the function
     takes a ``side``."""
     per_side = "side" in inspect.signature(compute).parameters
     return FeatureDef(name=compute.__name__, unit=unit, landmarks=landmarks, views=views, per_side=per_side,
                       bounds=bounds, doc=inspect.getdoc(compute) or "", compute=compute, state=state,
-                      silhouette=silhouette, leg_motion=leg_motion, knee_motion=knee_motion, sure=sure)
+                      silhouette=silhouette, leg_motion=leg_motion, knee_motion=knee_motion, sure=sure,
+                      thigh_motion=thigh_motion)
 
 
 #: Every feature a spec can name, by name (read-only).
@@ -632,7 +658,8 @@ FEATURES: Mapping[str, FeatureDef] = MappingProxyType({f.name: f for f in (
     _define(trunk_lean_deg, "deg", ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
             ("front", "side"), (0.0, 180.0)),
     _define(hip_abduction_deg, "deg", ("hip", "knee", "ankle"), ("front",), (-180.0, 180.0), leg_motion=True),
-    _define(knee_flexion_deg, "deg", ("hip", "knee", "ankle"), ("front",), (0.0, 180.0), sure=("knee",)),
+    _define(knee_flexion_deg, "deg", ("hip", "knee", "ankle"), ("front",), (0.0, 180.0), sure=("knee",),
+            thigh_motion=True),
     _define(knee_angle_deg, "deg", ("hip", "ankle"), ("side",), (0.0, 180.0), SeatedThigh, knee_motion=True),
     _define(ankle_plantarflexion_deg, "deg", ("hip", "ankle"), ("side",), (-90.0, 90.0),
             silhouette=True),
