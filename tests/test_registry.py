@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 import sys
 from collections import Counter
@@ -467,3 +468,28 @@ def test_a_high_side_leg_raise_is_still_standing_when_the_chair_hides_the_standi
     features = [extractor(pose, k * 33) for k in range(30)][-1]
     assert features.view_ok, features.view_issue
     assert features.frame.sides["left"]["hip_abduction_deg"] == pytest.approx(40.0, abs=0.5)
+
+
+@pytest.mark.parametrize("abduction_deg", [20.0, 35.0, 45.0])
+@pytest.mark.parametrize("flexion_deg", [0.0, 15.0, 30.0, 45.0])
+def test_the_knee_from_the_thighs_motion_is_an_isosceles_legs_flexion(abduction_deg: float,
+                                                                    flexion_deg: float) -> None:
+    """A leg lifted ``abduction_deg`` (its hip-to-foot line) with the knee bent ``flexion_deg`` in the picture's plane,
+    thigh and shank equally long: the thigh points out further by half the flexion, and the motion's reading of
+    the two directions gives the flexion back."""
+    hip = np.zeros(2)
+    thigh_dir_deg = abduction_deg + flexion_deg / 2
+    knee = hip + 0.5 * np.array([math.sin(math.radians(thigh_dir_deg)), math.cos(math.radians(thigh_dir_deg))])
+    shank_dir_deg = thigh_dir_deg - flexion_deg
+    ankle = knee + 0.5 * np.array([math.sin(math.radians(shank_dir_deg)), math.cos(math.radians(shank_dir_deg))])
+    leg_deg = math.degrees(math.atan2(ankle[0], ankle[1]))  # what the leg's fan reads: the foot from the hip
+    assert leg_deg == pytest.approx(abduction_deg, abs=1e-9)
+    assert registry.knee_flexion_from_motion_deg(leg_deg, thigh_dir_deg) == pytest.approx(flexion_deg, abs=1e-9)
+    assert 180.0 - registry.angle_at(hip, knee, ankle) == pytest.approx(flexion_deg, abs=1e-6)  # the drawn knee
+
+
+def test_a_thigh_pointing_inside_the_leg_reads_a_straight_knee() -> None:
+    """A knee bends one way: a thigh read inside the hip-to-foot line (its hidden part, sway) is straight, not
+    negative."""
+    assert registry.knee_flexion_from_motion_deg(30.0, 27.0) == 0.0
+    assert math.isnan(registry.knee_flexion_from_motion_deg(30.0, float("nan")))

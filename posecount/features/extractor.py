@@ -73,7 +73,8 @@ class ViewSettings:
     #: side leg raise holds of 13 seeds, straight knees read 15-24° bent (the hold's straightest fifth) were
     #: all rated 0.59-0.79 visible (two were scolded, 808/04 and 1111/12); every drawn bent knee (27-45°) read
     #: bent was rated 0.93-1.00, behind any chair. Knees the model sees are placed well (rated 0.97-1.00 with no
-    #: chair, or behind a rail)
+    #: chair, or behind a rail). Front-on the knee's flexion is read from the lifted thigh's motion instead
+    #: wherever that is read (:attr:`thigh_motion_min_lift_deg`); this guards the frames it is not
     sure_visibility: float = 0.85
     front_min_shoulder_ratio: float = 0.30  # shoulder width / torso length, front-on ~0.6-0.8
     # side-on ~0.0-0.3; oblique views (up to ~0.8) are accepted, where the 2D knee angle reads low but still

@@ -200,7 +200,8 @@ def knee_flexion_from_motion_deg(leg_motion_deg: float, thigh_motion_deg: float)
     sticking out past the chair is plain to see. Held-out side leg raises (drawn knees 0-42 deg): the
     thigh's and the leg's motion read the flexion within ~5 deg of the drawing once the leg is lifted.
     """
-    return max(0.0, KNEE_FROM_THIGH * (thigh_motion_deg - leg_motion_deg))
+    flexion = KNEE_FROM_THIGH * (thigh_motion_deg - leg_motion_deg)
+    return flexion if not flexion < 0.0 else 0.0  # NaN stays NaN
 
 
 def knee_angle_deg(pose: Pose, side: Side, thigh: SeatedThigh) -> float:
