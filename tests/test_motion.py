@@ -168,8 +168,9 @@ def test_behind_a_solid_chair_the_motion_follows_the_drawn_leg() -> None:
     # the straight knees (drawn 0 deg) read from the thighs' motion wherever the leg is out 20 deg: the chair hides
     # the thigh's inner part, so they read a little bent (~9 deg), but every frame well under knee_bent's 20 deg
     out = legs >= 20.0
-    flexion = np.array([knee_flexion_from_motion_deg(a, b) for a, b in zip(legs[out], thighs[out], strict=True)])
-    assert out.sum() > 100 and flexion.max() < 15.0, np.percentile(flexion, [50, 90, 100])
+    read = out & np.isfinite(thighs)
+    flexion = np.array([knee_flexion_from_motion_deg(a, b) for a, b in zip(legs[read], thighs[read], strict=True)])
+    assert read.sum() >= 0.9 * out.sum() > 100 and flexion.max() < 15.0, np.percentile(flexion, [50, 90, 100])
     # the committed recording holds the same readings (made by `posecount pose` from the same frames)
     assert track.leg_motion_deg is not None and track.thigh_motion_deg is not None
     np.testing.assert_allclose(track.leg_motion_deg, legs, atol=0.5)
