@@ -7,7 +7,7 @@ Run it after regenerating the samples or on purpose after a model or mediapipe c
 result; tests/test_samples_model.py checks that the model in use still reproduces these files, and the
 tests that need no model replay them. ``--check`` only reports how far the current model is from them.
 
-The files keep the landmarks in 1/10 px steps. The motion readings in them (the legs' and the knees',
+The files keep the landmarks in 1/10 px steps. The motion readings in them (the legs', thighs' and knees',
 :mod:`posecount.motion`) are read again from each clip with those stored landmarks, so that a test that
 replays a reader over a clip and its committed recording gets exactly the committed readings (from the
 unrounded landmarks a reader can differ on a frame at the edge of its thresholds). ``--motion-only`` reads
@@ -52,8 +52,8 @@ def _clips(sets: list[str] | None = None) -> list[Path]:
 
 
 def _with_motion_read_again(clip: Path, track: PoseTrack) -> PoseTrack:
-    """``track`` with both motion readings read again from ``clip`` with its own landmarks, as `posecount
-    pose` reads them (one CIELAB sample of each frame for both readers)."""
+    """``track`` with its motion readings (the legs', the thighs' and the knees') read again from ``clip`` with
+    its own landmarks, as `posecount pose` reads them (one CIELAB sample of each frame for both readers)."""
     legs, knees = LegMotion(), KneeMotion()
     leg_deg, thigh_deg, knee_deg = (np.full((len(track), 2), np.nan, np.float32) for _ in range(3))
     with VideoFileSource(clip) as source:
