@@ -254,10 +254,9 @@ class FeatureExtractor:
             leg_deg, thigh_deg = float(pose.leg_motion_deg[k]), float(pose.thigh_motion_deg[k])
             if leg_deg >= self.settings.thigh_motion_min_lift_deg and math.isfinite(thigh_deg):
                 flexion = knee_flexion_from_motion_deg(leg_deg, thigh_deg)
-                if pose.visibility[LEG[side][1]] < self.settings.sure_visibility:
-                    flexion = max(0.0, flexion - self.settings.thigh_motion_hidden_bias_deg)
                 for f in self._thigh_features:
-                    values[f.name] = flexion
+                    seen = self._in_frame(self._sure_landmarks[f.name, side], self.settings.sure_visibility)
+                    values[f.name] = flexion if seen else max(0.0, flexion - self.settings.thigh_motion_hidden_bias_deg)
         ankle = LEG[side][2]
         if (self._drive.leg_motion and pose.leg_motion_deg is not None
                 and pose.visibility[ankle] < self.settings.leg_motion_max_visibility):
