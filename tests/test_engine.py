@@ -7,7 +7,7 @@ import math
 from dataclasses import replace
 
 import pytest
-from anglestreams import Move, frames, profile
+from anglestreams import Move, count, frames, lift, profile, sampled
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -273,3 +273,30 @@ def test_a_two_frame_glitch_to_rest_does_not_split_the_rep() -> None:
     counter.finish(last)
     assert len(counter.reps) == 1
     assert counter.reps[0].counted and counter.reps[0].faults == ()
+
+
+def _seated_rests_apart(t: float) -> dict[str, float]:
+    """Held-out 3232/17 as the model read it: a knee resting at 94 deg read 76 before the first rep and 96.5 after
+    it (side-on the model's resting knee moves 10-20 deg from one rest to the next); a clean rep, 1.3 s down,
+    then a quick kick (0.3 s up to 170, 0.3 s down) that is an attempt of its own, then rest."""
+    rep = lift(3.0, rise_s=1.0, lower_s=0.8, peak_deg=179.0, rest_deg=96.5, t0_s=3.0)
+    kick = lift(0.0, rise_s=0.3, lower_s=0.3, peak_deg=170.0, rest_deg=96.5, t0_s=9.1)
+    if t < 3.0:
+        return {"left": 76.0 + 0.5 * math.sin(7 * t)}
+    return {"left": rep(t) if t < 9.1 else kick(t)}
+
+
+def test_a_knee_down_above_its_first_rests_end_line_ends_the_rep_and_the_kick_after_is_its_own() -> None:
+    """The first rest teaches an end line of 92 deg; after the rep the knee settles at 96.5, over it. The rep
+    ends where the knee settled (75 % of the way down from the top, still for 1 s), the kick is a second attempt
+    (not held), and the settled level itself opens nothing, though it is over the start line (96)."""
+    reps = count(SKE, frames(SKE, sampled(_seated_rests_apart, 14.0)))
+    assert [(r.counted, r.faults) for r in reps] == [(True, ()), (False, ("hold_too_short",))]
+    assert 7.5 <= reps[0].end_s <= 8.3 < reps[1].start_s, reps
+
+
+def test_a_knee_settled_above_its_start_line_for_long_opens_no_attempt() -> None:
+    """A rep, then the knee down at 97 deg (over the start line the first rest taught) for 8 s: one attempt."""
+    rep = lift(3.0, rise_s=1.0, lower_s=0.8, peak_deg=179.0, rest_deg=97.0, t0_s=3.0)
+    reps = count(SKE, frames(SKE, sampled(lambda t: {"left": 76.0 if t < 3.0 else rep(t)}, 17.0)))
+    assert [(r.counted, r.faults) for r in reps] == [(True, ())], reps

@@ -116,6 +116,16 @@ REST_SETTLE_REFERENCE_DEG = 7.0
 #: moved) only once the leg has stayed there this long: a slow lift's early degrees and the still top of a small
 #: one (a weak leg creeping up 11° over 3 s and holding it a second) are not; a new stance is kept for longer.
 REST_RELEARN_S = 2.0
+#: An attempt's leg is also back at rest when it has come down at least this share of the way from its peak to
+#: its rest level and stayed there, within the settle range, for SETTLED_DOWN_S: side-on the model reads a
+#: resting knee 10-20 deg apart from one rest to the next (held-out 3232/17: 74-85 deg before the first rep,
+#: 93-97 after it, drawn 94), so a leg down a rep later can read above its end line, learned from the first
+#: rest; the attempt stayed open through the rest and swallowed the quick kick after it. Nothing rests 75 %
+#: of the way down a lift and then holds it there on purpose, and a leg that settles there is not yet below
+#: its start line: the track is re-armed only once the leg goes under that line or rises a hysteresis above
+#: where it settled (a new lift), so the settled level does not open a new attempt.
+SETTLED_DOWN_SHARE = 0.75
+SETTLED_DOWN_S = 1.0
 
 
 class Phase(StrEnum):
@@ -254,6 +264,9 @@ class RepCounter:
         self._settling: dict[Track, deque[tuple[int, float]]] = {s: deque() for s in self.tracks}
         #: since when the leg has been settled away from its learned rest (a new stance in the making)
         self._away_since: dict[Track, int | None] = {s: None for s in self.tracks}
+        #: where a track's last attempt settled down, above its start line (:data:`SETTLED_DOWN_SHARE`): no attempt
+        #: opens until the leg goes under the start line or a hysteresis above this
+        self._settled_above_start: dict[Track, float | None] = {s: None for s in self.tracks}
         #: front-on, each leg tracked: a leg can go out of sight behind the chair on its way down. (Side-on a leg
         #: "unseen" is the other leg taken for the working one, or a label swap: a dancer's leg was counted.)
         self._ends_behind_chair = spec.view == "front" and spec.track_kind == "per_leg"
@@ -455,11 +468,16 @@ class RepCounter:
             return []
 
         if attempt is None:
+            settled = self._settled_above_start[track]
             if value > self._start_signed(track):
-                if not self._maybe_wide_rest(track, value):
+                if settled is not None and value <= settled + d.hysteresis:
+                    pass  # still where the last attempt settled down: not a new lift
+                elif not self._maybe_wide_rest(track, value):
+                    self._settled_above_start[track] = None
                     return self._open(track, frame, value)
             else:
                 self._seen_below_start.add(track)
+                self._settled_above_start[track] = None
             self._learn_rest(track, t, value)
             return []
 
@@ -482,6 +500,11 @@ class RepCounter:
                 return events
         else:
             attempt.rest_since_ms = None
+            settled_ms = self._settled_down_since(attempt)
+            if settled_ms is not None:
+                self._settled_above_start[track] = max(attempt.hold.values[-1], attempt.start)
+                events.extend(self._close(track, attempt, settled_ms))
+                return events
         if t - attempt.start_ms > MAX_ATTEMPT_S * 1000:
             return [*self._close(track, attempt, t, fault="incomplete"),
                     RepEvent(EventKind.ATTEMPT_DROPPED, track, t, message="Rest your leg")]
@@ -508,6 +531,25 @@ class RepCounter:
             events.append(RepEvent(EventKind.HOLD_COMPLETE, track, t))
         events.extend(self._live_rules(track, attempt, t))
         return events
+
+    def _settled_down_since(self, attempt: _Attempt) -> int | None:
+        """When the attempt's leg settled :data:`SETTLED_DOWN_SHARE` of the way down from its peak to its rest
+        level, if it has stayed there (within the settle range) for :data:`SETTLED_DOWN_S`; else None."""
+        times, values = attempt.hold.times_ms, attempt.hold.values
+        if not times or times[-1] - times[0] < SETTLED_DOWN_S * 1000 or not math.isfinite(attempt.rest_level):
+            return None
+        peak = max(values)
+        down = attempt.rest_level + (1.0 - SETTLED_DOWN_SHARE) * (peak - attempt.rest_level)
+        lo = hi = values[-1]
+        for i in range(len(times) - 1, -1, -1):
+            if values[i] > down:
+                return None
+            lo, hi = min(lo, values[i]), max(hi, values[i])
+            if hi - lo > self._settle_range():
+                return None
+            if times[-1] - times[i] >= SETTLED_DOWN_S * 1000:
+                return times[i]
+        return None
 
     def _went_down_unseen(self, attempt: _Attempt) -> bool:
         """The leg was last seen on its way down (below the target, after a clear drop from its peak), or it
