@@ -4,7 +4,7 @@ Per side::
 
     REST --angle > start--> LIFTING --held (hold.py)--> HOLDING --hold ends--> LOWERING
       ^                        |                                                  |
-      +---- angle < start - hysteresis (attempt ends: verdict) -------------------+
+      +---- angle < start - hysteresis, or settled 3/4 of the way down (verdict) --+
 
 One such machine runs per *track* of the spec: each leg (a side leg raise; a seated knee extension, whose
 near leg is the one measured), or the whole body (a sit-to-stand: one count, ``side`` "both"). The drive
@@ -15,7 +15,9 @@ Time comes only from frame timestamps. Thresholds are relative to the person's o
 level is learned from its frames at rest (the median of the last second), and the start line (and, where
 the spec says so, the target) moves with it, within ``rest_shift_max`` of the spec's ``rest``; so a wide
 stance is not an open attempt, and a leg that never comes back down cannot ratchet the lines up. The
-target never drops below the spec's own.
+target never drops below the spec's own. A leg that has come three quarters of the way down from its peak
+to its rest and stays still there for a second is back at rest too, though it reads above its end line
+(side-on the model's resting knee moves 10-20 deg from one rest to the next: :data:`SETTLED_DOWN_SHARE`).
 
 The hold is :mod:`posecount.exercises.hold`'s, one definition for the screen and the verdict: "hold
 complete" on screen means the report counts the hold. While an attempt is open its samples are kept
