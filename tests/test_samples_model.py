@@ -243,8 +243,10 @@ REPRODUCE_P99_PX = 3.0
 REPRODUCE_MEDIAN_DEG = 1.0
 
 
-#: The model is checked on this many seconds at the start of every sample (see the module docstring).
-FIRST_S = 6.0
+#: The model is checked on this many seconds at the start of every sample (see the module docstring). A model or
+#: runtime change moves the landmarks from the first frame on; each second costs ~25 s of the suite's time over
+#: the 45 samples (the model, the silhouette and both motion readers), so 4, not the 6 it was.
+FIRST_S = 4.0
 
 EVERY_SAMPLE = [t for clips, _ in EVERY_SAMPLE_SET for t in sorted(clips.glob("*.truth.json"))]
 
