@@ -61,6 +61,9 @@ HOLD_FRAMES = 75  # 2.5 s
     ("a right angle with a third of the frames wild", [5.0 if i % 3 else 70.0 for i in range(HOLD_FRAMES)], False),
     ("pointed, but the foot seen on only a quarter of the hold",
      [60.0 if i % 4 == 0 else math.nan for i in range(HOLD_FRAMES)], False),
+    # held-out 3333/13: the silhouette found a foot drawn 48° pointed on 32 % of the hold, reading it 50-52°
+    ("pointed, the foot seen on a third of the hold", [60.0 if i % 3 == 0 else math.nan for i in range(HOLD_FRAMES)],
+     True),
     ("pointed, the foot seen on two thirds of the hold", [math.nan if i % 3 == 0 else 60.0 for i in range(HOLD_FRAMES)],
      True),
     # As the silhouette read a foot drawn at 1° on held-out 909/01: its long axis flips to another line on some
