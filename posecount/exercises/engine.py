@@ -503,7 +503,7 @@ class RepCounter:
                 return events
         else:
             attempt.rest_since_ms = None
-            settled_ms = self._settled_down_since(attempt)
+            settled_ms = self._settled_down_since(attempt, self._sign * st.peak)
             if settled_ms is not None:
                 self._settled_above_start[track] = max(attempt.hold.values[-1], attempt.start)
                 events.extend(self._close(track, attempt, settled_ms))
@@ -535,20 +535,21 @@ class RepCounter:
         events.extend(self._live_rules(track, attempt, t))
         return events
 
-    def _settled_down_since(self, attempt: _Attempt) -> int | None:
-        """When the attempt's leg settled :data:`SETTLED_DOWN_SHARE` of the way down from its peak to its rest
-        level, if it has stayed there (within the settle range) for :data:`SETTLED_DOWN_S`; else None."""
+    def _settled_down_since(self, attempt: _Attempt, peak: float) -> int | None:
+        """When the attempt's leg settled :data:`SETTLED_DOWN_SHARE` of the way down from its ``peak`` (signed: the
+        track's running peak, so no frame rescans the attempt) to its rest level, if it has stayed there (within
+        the settle range) for :data:`SETTLED_DOWN_S`; else None. Reads back only as far as that second."""
         times, values = attempt.hold.times_ms, attempt.hold.values
         if not times or times[-1] - times[0] < SETTLED_DOWN_S * 1000 or not math.isfinite(attempt.rest_level):
             return None
-        peak = max(values)
         down = attempt.rest_level + (1.0 - SETTLED_DOWN_SHARE) * (peak - attempt.rest_level)
+        settle = self._settle_range()
         lo = hi = values[-1]
         for i in range(len(times) - 1, -1, -1):
             if values[i] > down:
                 return None
             lo, hi = min(lo, values[i]), max(hi, values[i])
-            if hi - lo > self._settle_range():
+            if hi - lo > settle:
                 return None
             if times[-1] - times[i] >= SETTLED_DOWN_S * 1000:
                 return times[i]
