@@ -238,10 +238,14 @@ class FeatureExtractor:
         extra = self._extra_landmarks[feature.name, side]
         if extra and not self._in_frame(extra):  # e.g. the foot: a rule must not scold a guessed one
             return NAN
-        sure = self._sure_landmarks[feature.name, side]
-        if sure and not self._in_frame(sure, self.settings.sure_visibility):  # a knee guessed behind a chair
+        if not self._sure_seen(feature, side):  # a knee guessed behind a chair
             return NAN
         return feature.measure(pose, side, self._states)
+
+    def _sure_seen(self, feature: FeatureDef, side: Side) -> bool:
+        """The landmarks this feature must be sure of (none: True) are rated at least ``sure_visibility``."""
+        sure = self._sure_landmarks[feature.name, side]
+        return not sure or self._in_frame(sure, self.settings.sure_visibility)
 
     # -- front view -----------------------------------------------------------------------------------
     def _front_side(self, pose: Pose, side: Side) -> dict[str, float]:
@@ -255,8 +259,8 @@ class FeatureExtractor:
             if leg_deg >= self.settings.thigh_motion_min_lift_deg and math.isfinite(thigh_deg):
                 flexion = knee_flexion_from_motion_deg(leg_deg, thigh_deg)
                 for f in self._thigh_features:
-                    seen = self._in_frame(self._sure_landmarks[f.name, side], self.settings.sure_visibility)
-                    values[f.name] = flexion if seen else max(0.0, flexion - self.settings.thigh_motion_hidden_bias_deg)
+                    hidden_bias = 0.0 if self._sure_seen(f, side) else self.settings.thigh_motion_hidden_bias_deg
+                    values[f.name] = max(0.0, flexion - hidden_bias)
         ankle = LEG[side][2]
         if (self._drive.leg_motion and pose.leg_motion_deg is not None
                 and pose.visibility[ankle] < self.settings.leg_motion_max_visibility):
